@@ -1,0 +1,1 @@
+"""Command-line interface: ``deep-classiflie`` and ``python deep_classiflie.py``."""

@@ -1,0 +1,1 @@
+"""Shared core: errors, typed configuration, paths and progress reporting."""

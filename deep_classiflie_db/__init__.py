@@ -1,0 +1,1 @@
+"""Everything that knows SQL: schema, migrations, named queries, importers and scrapers."""

@@ -1,0 +1,194 @@
+"""Named queries for ingest: sources, runs, batched idempotent writes of statements, labels and rejects.
+
+Values are always bound parameters. Idempotency comes from unique keys plus ``INSERT … IGNORE``
+(``INSERT OR IGNORE`` on SQLite), so re-running the same input inserts nothing new, and a run killed
+half-way leaves only whole committed batches behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from deep_classiflie_db.schema import (
+    fact_check_labels,
+    ingest_runs,
+    rejects,
+    sources,
+    speakers,
+    statements,
+)
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now (the store keeps naive UTC datetimes on both engines)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def insert_ignore(table: sa.Table) -> sa.Insert:
+    """INSERT that skips rows colliding with a unique key, on SQLite and MariaDB."""
+    return table.insert().prefix_with("OR IGNORE", dialect="sqlite").prefix_with("IGNORE", dialect="mysql")
+
+
+def ensure_source(
+    conn: Connection, *, name: str, kind: str, description: str | None = None, url: str | None = None
+) -> int:
+    """Id of source ``name``, created on first use."""
+    conn.execute(
+        insert_ignore(sources), [{"name": name, "kind": kind, "description": description, "url": url}]
+    )
+    return int(conn.execute(sa.select(sources.c.id).where(sources.c.name == name)).scalar_one())
+
+
+def ensure_speaker(conn: Connection, *, name: str) -> int:
+    """Id of speaker ``name``, created on first use."""
+    conn.execute(insert_ignore(speakers), [{"name": name}])
+    return int(conn.execute(sa.select(speakers.c.id).where(speakers.c.name == name)).scalar_one())
+
+
+def start_run(conn: Connection, *, source_id: int, location: str | None, sha256: str | None) -> int:
+    """Record the start of an ingest run; returns its id."""
+    result = conn.execute(
+        ingest_runs.insert().values(
+            source_id=source_id, location=location, sha256=sha256, started_at=utcnow(), status="running"
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+@dataclass
+class RunCounts:
+    """What one ingest run read and did."""
+
+    read: int = 0
+    inserted: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    labels_inserted: int = 0
+    watermark: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def finish_run(
+    conn: Connection, *, run_id: int, counts: RunCounts, status: str, message: str | None = None
+) -> None:
+    """Close a run with its counts and status (ok | failed)."""
+    conn.execute(
+        ingest_runs.update()
+        .where(ingest_runs.c.id == run_id)
+        .values(
+            ended_at=utcnow(),
+            status=status,
+            n_read=counts.read,
+            n_inserted=counts.inserted,
+            n_duplicate=counts.duplicate,
+            n_rejected=counts.rejected,
+            watermark=counts.watermark,
+            message=message,
+        )
+    )
+
+
+def insert_statements(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert statement rows, skipping ones already stored (same source + external id). Returns inserted."""
+    if not rows:
+        return 0
+    before = _count(conn, statements)
+    conn.execute(insert_ignore(statements), list(rows))
+    return _count(conn, statements) - before
+
+
+def statement_ids(conn: Connection, *, source_id: int, external_ids: Iterable[str]) -> dict[str, int]:
+    """Map external ids of one source to statement ids."""
+    ids = list(external_ids)
+    out: dict[str, int] = {}
+    for start in range(0, len(ids), 900):  # keep under SQLite's bound-parameter limit
+        chunk = ids[start : start + 900]
+        query = sa.select(statements.c.external_id, statements.c.id).where(
+            statements.c.source_id == source_id, statements.c.external_id.in_(chunk)
+        )
+        out.update({ext: sid for ext, sid in conn.execute(query)})
+    return out
+
+
+def insert_labels(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert fact-check labels, skipping (statement, rating source) pairs already stored."""
+    if not rows:
+        return 0
+    before = _count(conn, fact_check_labels)
+    conn.execute(insert_ignore(fact_check_labels), list(rows))
+    return _count(conn, fact_check_labels) - before
+
+
+def insert_rejects(conn: Connection, *, run_id: int, rows: Sequence[tuple[str, str, str | None]]) -> None:
+    """Keep rejected input with its location, reason and original text."""
+    if rows:
+        conn.execute(
+            rejects.insert(),
+            [
+                {"ingest_run_id": run_id, "location": loc[:191], "reason": why, "raw": raw}
+                for loc, why, raw in rows
+            ],
+        )
+
+
+def _count(conn: Connection, table: sa.Table) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
+
+
+def last_watermark(engine: Engine, *, source_name: str) -> str | None:
+    """The watermark of the newest successful run of a source (None before the first)."""
+    query = (
+        sa.select(ingest_runs.c.watermark)
+        .join(sources, sources.c.id == ingest_runs.c.source_id)
+        .where(
+            sources.c.name == source_name, ingest_runs.c.status == "ok", ingest_runs.c.watermark.is_not(None)
+        )
+        .order_by(ingest_runs.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        return conn.execute(query).scalar_one_or_none()
+
+
+def source_status(engine: Engine) -> list[dict[str, Any]]:
+    """Per source: statements stored, labels, last run, its status and watermark, rejects of all runs."""
+    n_statements = sa.select(sa.func.count()).where(statements.c.source_id == sources.c.id).scalar_subquery()
+    n_labels = (
+        sa.select(sa.func.count())
+        .select_from(fact_check_labels.join(statements, statements.c.id == fact_check_labels.c.statement_id))
+        .where(statements.c.source_id == sources.c.id)
+        .scalar_subquery()
+    )
+    n_rejects = (
+        sa.select(sa.func.count())
+        .select_from(rejects.join(ingest_runs, ingest_runs.c.id == rejects.c.ingest_run_id))
+        .where(ingest_runs.c.source_id == sources.c.id)
+        .scalar_subquery()
+    )
+    last_run = (
+        sa.select(sa.func.max(ingest_runs.c.id))
+        .where(ingest_runs.c.source_id == sources.c.id)
+        .scalar_subquery()
+    )
+    query = (
+        sa.select(
+            sources.c.name,
+            sources.c.kind,
+            n_statements.label("statements"),
+            n_labels.label("labels"),
+            n_rejects.label("rejects"),
+            ingest_runs.c.started_at.label("last_run"),
+            ingest_runs.c.status.label("last_status"),
+            ingest_runs.c.watermark.label("watermark"),
+        )
+        .select_from(sources.outerjoin(ingest_runs, ingest_runs.c.id == last_run))
+        .order_by(sources.c.name)
+    )
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]

@@ -1,0 +1,224 @@
+"""The store's schema: SQLAlchemy Core tables, identical on SQLite and MariaDB (utf8mb4).
+
+Alembic migrations under ``migrations/versions`` create exactly these tables; a test compares
+the migrated database with this metadata so the two cannot drift apart.
+
+Sections are grouped by pipeline stage so that each stage adds its tables in its own block.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING)
+
+# MariaDB needs explicit lengths on indexed strings; 191 chars keeps utf8mb4 keys under 767 bytes.
+KEY = 191
+MARIADB_TABLE_ARGS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+# Long texts: TEXT holds 64 KiB on MariaDB; MEDIUMTEXT there, TEXT elsewhere.
+LongText = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
+# Microsecond precision on MariaDB (DATETIME defaults to whole seconds there).
+Stamp = sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql")
+
+# ---------------------------------------------------------------- ingest: who said it, where it came from
+
+speakers = sa.Table(
+    "speakers",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(KEY), nullable=False, unique=True),
+    **MARIADB_TABLE_ARGS,
+)
+
+sources = sa.Table(
+    "sources",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(KEY), nullable=False, unique=True),
+    # label_source | statement_stream | benchmark
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("url", sa.String(1000)),
+    **MARIADB_TABLE_ARGS,
+)
+
+ingest_runs = sa.Table(
+    "ingest_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id"), nullable=False, index=True),
+    sa.Column("location", sa.Text),  # file path or URL read
+    sa.Column("sha256", sa.String(64)),  # of the file read, when a file
+    sa.Column("started_at", Stamp, nullable=False),
+    sa.Column("ended_at", Stamp),
+    sa.Column("status", sa.String(16), nullable=False),  # running | ok | failed
+    sa.Column("n_read", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("n_inserted", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("n_duplicate", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("n_rejected", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("watermark", sa.String(KEY)),  # latest date/id seen, for incremental runs
+    sa.Column("message", sa.Text),
+    **MARIADB_TABLE_ARGS,
+)
+
+rejects = sa.Table(
+    "rejects",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("ingest_run_id", sa.Integer, sa.ForeignKey("ingest_runs.id"), nullable=False, index=True),
+    sa.Column("location", sa.String(KEY), nullable=False),  # e.g. "train.tsv:1234"
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("raw", LongText),
+    **MARIADB_TABLE_ARGS,
+)
+
+statements = sa.Table(
+    "statements",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id"), nullable=False),
+    sa.Column("speaker_id", sa.Integer, sa.ForeignKey("speakers.id"), index=True),
+    sa.Column("external_id", sa.String(KEY), nullable=False),
+    sa.Column("text", LongText, nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False, index=True),  # sha256 of the normalised text
+    sa.Column("statement_date", Stamp, index=True),
+    sa.Column("statement_type", sa.String(32), nullable=False, index=True),  # tweet | speech | remarks | …
+    sa.Column("word_count", sa.Integer, nullable=False),
+    sa.Column("is_retweet", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("meta", sa.JSON),
+    sa.Column("ingest_run_id", sa.Integer, sa.ForeignKey("ingest_runs.id")),
+    sa.UniqueConstraint("source_id", "external_id"),
+    **MARIADB_TABLE_ARGS,
+)
+
+fact_check_labels = sa.Table(
+    "fact_check_labels",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id"), nullable=False),
+    sa.Column("rating_source", sa.String(64), nullable=False),  # who rated it: toronto_star, cnn, politifact…
+    sa.Column("source_label", sa.String(64), nullable=False),  # on the rater's own scale
+    sa.Column("label_class", sa.Integer, nullable=False),  # mapped class of the task (1 = falsehood)
+    sa.Column("correction", LongText),
+    sa.Column("url", sa.Text),
+    sa.Column("labelled_at", Stamp),
+    sa.Column("ingest_run_id", sa.Integer, sa.ForeignKey("ingest_runs.id")),
+    sa.UniqueConstraint("statement_id", "rating_source"),
+    **MARIADB_TABLE_ARGS,
+)
+
+# ---------------------------------------------------------------- dataset
+
+dataset_collections = sa.Table(
+    "dataset_collections",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(KEY), nullable=False),
+    sa.Column("task", sa.String(64), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("counts", sa.JSON, nullable=False),  # per split and class
+    sa.Column("report", sa.JSON),  # leakage / balance report
+    sa.Column("created_at", Stamp, nullable=False),
+    **MARIADB_TABLE_ARGS,
+)
+
+dataset_members = sa.Table(
+    "dataset_members",
+    metadata,
+    sa.Column("collection_id", sa.Integer, sa.ForeignKey("dataset_collections.id"), primary_key=True),
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id"), primary_key=True),
+    sa.Column("split", sa.String(8), nullable=False),  # train | val | test
+    sa.Column("label", sa.Integer, nullable=False),
+    sa.Column("copies", sa.Integer, nullable=False, server_default="1"),  # oversampling in train
+    **MARIADB_TABLE_ARGS,
+)
+
+dataset_exclusions = sa.Table(
+    "dataset_exclusions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column(
+        "collection_id", sa.Integer, sa.ForeignKey("dataset_collections.id"), nullable=False, index=True
+    ),
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id"), nullable=False),
+    sa.Column("matched_statement_id", sa.Integer, sa.ForeignKey("statements.id")),
+    sa.Column("reason", sa.String(32), nullable=False),  # hash | embedding_base | embedding_tuned | …
+    sa.Column("distance", sa.Float),
+    **MARIADB_TABLE_ARGS,
+)
+
+# ---------------------------------------------------------------- train
+
+model_versions = sa.Table(
+    "model_versions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("name", sa.String(KEY), nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),  # head_on_cached_features | finetuned
+    sa.Column("task", sa.String(64), nullable=False),
+    sa.Column("encoder", sa.String(1000), nullable=False),
+    sa.Column("path", sa.Text, nullable=False),
+    sa.Column("weights_sha256", sa.String(64), nullable=False),
+    sa.Column("config", sa.JSON, nullable=False),
+    sa.Column("dataset_collection_id", sa.Integer, sa.ForeignKey("dataset_collections.id")),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.UniqueConstraint("name"),
+    **MARIADB_TABLE_ARGS,
+)
+
+# ---------------------------------------------------------------- evaluate
+
+predictions = sa.Table(
+    "predictions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id"), nullable=False),
+    sa.Column("probability", sa.Float, nullable=False),  # of the positive class (falsehood)
+    sa.Column("predicted_label", sa.Integer, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),  # max(p, 1 - p)
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.UniqueConstraint("model_version_id", "statement_id"),
+    **MARIADB_TABLE_ARGS,
+)
+
+metric_history = sa.Table(
+    "metric_history",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False, index=True),
+    sa.Column("collection_id", sa.Integer, sa.ForeignKey("dataset_collections.id")),
+    sa.Column("split", sa.String(16), nullable=False),
+    sa.Column("scope", sa.String(64), nullable=False),  # all | tweet | non_tweet | bucket:N …
+    sa.Column("metric", sa.String(64), nullable=False),
+    sa.Column("value", sa.Float),
+    sa.Column("ci_low", sa.Float),
+    sa.Column("ci_high", sa.Float),
+    sa.Column("created_at", Stamp, nullable=False),
+    **MARIADB_TABLE_ARGS,
+)
+
+# ---------------------------------------------------------------- publish
+
+publications = sa.Table(
+    "publications",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("prediction_id", sa.Integer, sa.ForeignKey("predictions.id"), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),  # site | bot | api
+    sa.Column("external_id", sa.String(KEY)),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("payload", sa.JSON),
+    sa.Column("published_at", Stamp, nullable=False),
+    sa.UniqueConstraint("prediction_id", "channel"),
+    **MARIADB_TABLE_ARGS,
+)
