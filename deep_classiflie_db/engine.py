@@ -53,9 +53,7 @@ def make_engine(url: str, *, check: bool = True) -> Engine:
     try:
         engine = sa.create_engine(parsed, **kwargs)
     except NoSuchModuleError as exc:
-        raise StoreError(
-            f"no driver for {parsed.drivername!r}", hint="install the driver or fix the URL"
-        ) from exc
+        raise StoreError(f"no driver for {parsed.drivername!r}", hint="install the driver or fix the URL") from exc
     if backend == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     if check:
@@ -80,9 +78,7 @@ def ping(engine: Engine) -> None:
                 f"is MariaDB running and the database created? start it with `{MARIADB_START}` "
                 "and create it with `CREATE DATABASE name CHARACTER SET utf8mb4`, or unset DC_DB_URL for SQLite"
             )
-        raise StoreError(
-            f"cannot connect to the database at {describe(engine)}: {exc.orig}", hint=hint
-        ) from None
+        raise StoreError(f"cannot connect to the database at {describe(engine)}: {exc.orig}", hint=hint) from None
 
 
 def is_mariadb(engine: Engine) -> bool:

@@ -146,9 +146,7 @@ dataset_exclusions = sa.Table(
     "dataset_exclusions",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column(
-        "collection_id", sa.Integer, sa.ForeignKey("dataset_collections.id"), nullable=False, index=True
-    ),
+    sa.Column("collection_id", sa.Integer, sa.ForeignKey("dataset_collections.id"), nullable=False, index=True),
     sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id"), nullable=False),
     sa.Column("matched_statement_id", sa.Integer, sa.ForeignKey("statements.id")),
     sa.Column("reason", sa.String(32), nullable=False),  # hash | embedding_base | embedding_tuned | …

@@ -11,9 +11,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``db`` command group."""
     db = sub.add_parser("db", help="create, migrate or inspect the store")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    up = db_sub.add_parser(
-        "upgrade", help="create the store or migrate it to the newest schema (safe to re-run)"
-    )
+    up = db_sub.add_parser("upgrade", help="create the store or migrate it to the newest schema (safe to re-run)")
     up.set_defaults(func=upgrade)
     cur = db_sub.add_parser("current", help="print the store's URL and migration revision")
     cur.set_defaults(func=current)

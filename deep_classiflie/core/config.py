@@ -174,9 +174,7 @@ def read_yaml(path: Path) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"cannot read config file {path}: {exc}", hint="make it a readable UTF-8 file"
-        ) from exc
+        raise ConfigError(f"cannot read config file {path}: {exc}", hint="make it a readable UTF-8 file") from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"config file {path} is not valid YAML: {exc}", hint="fix the YAML syntax") from exc
     if data is None:
@@ -233,9 +231,7 @@ def describe_errors(exc: ValidationError) -> str:
             close = difflib.get_close_matches(str(loc[-1]), valid, n=1, cutoff=0.5)
             suggestion = f"did you mean '{'.'.join([*map(str, loc[:-1]), close[0]])}'?" if close else ""
             parts.append(
-                f"unknown key '{dotted}' {suggestion} (valid keys here: {', '.join(valid)})".replace(
-                    "  ", " "
-                )
+                f"unknown key '{dotted}' {suggestion} (valid keys here: {', '.join(valid)})".replace("  ", " ")
             )
         else:
             got = err.get("input")

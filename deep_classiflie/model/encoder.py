@@ -39,9 +39,7 @@ def resolve_encoder_path(path: Path | None) -> Path:
     """The encoder folder to use, checked to look like an HF model folder."""
     folder = default_encoder_path() if path is None else Path(path)
     if not folder.is_dir():
-        raise ModelError(
-            f"encoder folder {folder} does not exist", hint="set encoder.path to a local HF model folder"
-        )
+        raise ModelError(f"encoder folder {folder} does not exist", hint="set encoder.path to a local HF model folder")
     if not (folder / "config.json").is_file():
         raise ModelError(
             f"encoder folder {folder} has no config.json",
@@ -83,9 +81,7 @@ def load_encoder(path: Path | None = None) -> Encoder:
         tokenizer = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)
         model = AutoModel.from_pretrained(str(folder), local_files_only=True)
     except (OSError, ValueError) as exc:
-        raise ModelError(
-            f"cannot load the encoder from {folder}: {exc}", hint="check the folder's files"
-        ) from exc
+        raise ModelError(f"cannot load the encoder from {folder}: {exc}", hint="check the folder's files") from exc
     model.eval()
     return Encoder(path=folder, tokenizer=tokenizer, model=model)
 

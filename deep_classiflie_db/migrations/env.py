@@ -13,9 +13,7 @@ connection = config.attributes.get("connection")
 def run() -> None:
     """Online migrations only: the caller always hands in a live connection."""
     if connection is None:
-        raise RuntimeError(
-            "run migrations through `deep-classiflie db upgrade`, which supplies the connection"
-        )
+        raise RuntimeError("run migrations through `deep-classiflie db upgrade`, which supplies the connection")
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -39,9 +39,7 @@ def ensure_source(
     conn: Connection, *, name: str, kind: str, description: str | None = None, url: str | None = None
 ) -> int:
     """Id of source ``name``, created on first use."""
-    conn.execute(
-        insert_ignore(sources), [{"name": name, "kind": kind, "description": description, "url": url}]
-    )
+    conn.execute(insert_ignore(sources), [{"name": name, "kind": kind, "description": description, "url": url}])
     return int(conn.execute(sa.select(sources.c.id).where(sources.c.name == name)).scalar_one())
 
 
@@ -74,9 +72,7 @@ class RunCounts:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def finish_run(
-    conn: Connection, *, run_id: int, counts: RunCounts, status: str, message: str | None = None
-) -> None:
+def finish_run(conn: Connection, *, run_id: int, counts: RunCounts, status: str, message: str | None = None) -> None:
     """Close a run with its counts and status (ok | failed)."""
     conn.execute(
         ingest_runs.update()
@@ -130,10 +126,7 @@ def insert_rejects(conn: Connection, *, run_id: int, rows: Sequence[tuple[str, s
     if rows:
         conn.execute(
             rejects.insert(),
-            [
-                {"ingest_run_id": run_id, "location": loc[:191], "reason": why, "raw": raw}
-                for loc, why, raw in rows
-            ],
+            [{"ingest_run_id": run_id, "location": loc[:191], "reason": why, "raw": raw} for loc, why, raw in rows],
         )
 
 
@@ -146,9 +139,7 @@ def last_watermark(engine: Engine, *, source_name: str) -> str | None:
     query = (
         sa.select(ingest_runs.c.watermark)
         .join(sources, sources.c.id == ingest_runs.c.source_id)
-        .where(
-            sources.c.name == source_name, ingest_runs.c.status == "ok", ingest_runs.c.watermark.is_not(None)
-        )
+        .where(sources.c.name == source_name, ingest_runs.c.status == "ok", ingest_runs.c.watermark.is_not(None))
         .order_by(ingest_runs.c.id.desc())
         .limit(1)
     )
@@ -171,11 +162,7 @@ def source_status(engine: Engine) -> list[dict[str, Any]]:
         .where(ingest_runs.c.source_id == sources.c.id)
         .scalar_subquery()
     )
-    last_run = (
-        sa.select(sa.func.max(ingest_runs.c.id))
-        .where(ingest_runs.c.source_id == sources.c.id)
-        .scalar_subquery()
-    )
+    last_run = sa.select(sa.func.max(ingest_runs.c.id)).where(ingest_runs.c.source_id == sources.c.id).scalar_subquery()
     query = (
         sa.select(
             sources.c.name,

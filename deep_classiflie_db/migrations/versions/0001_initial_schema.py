@@ -133,9 +133,7 @@ def upgrade() -> None:
         mysql_engine="InnoDB",
     )
     with op.batch_alter_table("metric_history", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_metric_history_model_version_id"), ["model_version_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_metric_history_model_version_id"), ["model_version_id"], unique=False)
 
     op.create_table(
         "rejects",
@@ -163,9 +161,7 @@ def upgrade() -> None:
         sa.Column("external_id", sa.String(length=191), nullable=False),
         sa.Column("text", sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql"), nullable=False),
         sa.Column("text_hash", sa.String(length=64), nullable=False),
-        sa.Column(
-            "statement_date", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=True
-        ),
+        sa.Column("statement_date", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=True),
         sa.Column("statement_type", sa.String(length=32), nullable=False),
         sa.Column("word_count", sa.Integer(), nullable=False),
         sa.Column("is_retweet", sa.Boolean(), server_default=sa.text("0"), nullable=False),
@@ -175,9 +171,7 @@ def upgrade() -> None:
             ["ingest_run_id"], ["ingest_runs.id"], name=op.f("fk_statements_ingest_run_id_ingest_runs")
         ),
         sa.ForeignKeyConstraint(["source_id"], ["sources.id"], name=op.f("fk_statements_source_id_sources")),
-        sa.ForeignKeyConstraint(
-            ["speaker_id"], ["speakers.id"], name=op.f("fk_statements_speaker_id_speakers")
-        ),
+        sa.ForeignKeyConstraint(["speaker_id"], ["speakers.id"], name=op.f("fk_statements_speaker_id_speakers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_statements")),
         sa.UniqueConstraint("source_id", "external_id", name=op.f("uq_statements_source_id_external_id")),
         mysql_charset="utf8mb4",
@@ -217,9 +211,7 @@ def upgrade() -> None:
         mysql_engine="InnoDB",
     )
     with op.batch_alter_table("dataset_exclusions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_dataset_exclusions_collection_id"), ["collection_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_dataset_exclusions_collection_id"), ["collection_id"], unique=False)
 
     op.create_table(
         "dataset_members",
