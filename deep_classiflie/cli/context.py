@@ -7,7 +7,7 @@ from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
-from deep_classiflie.core.config import Config
+from deep_classiflie.config import Config
 from deep_classiflie.core.settings import Settings, resolve_db_url
 
 

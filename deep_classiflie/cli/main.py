@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from deep_classiflie.cli.context import Context
-from deep_classiflie.core.config import load_config
+from deep_classiflie.config import load_config
 from deep_classiflie.core.errors import DeepClassiflieError
 
 # Modules that define ``register(subparsers)``; each adds its commands with ``set_defaults(func=…)``.

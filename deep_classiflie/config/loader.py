@@ -9,130 +9,15 @@ from __future__ import annotations
 
 import difflib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ValidationError
 
+from deep_classiflie.config.models import Config
 from deep_classiflie.core.errors import ConfigError
 
 DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "configs" / "defaults.yaml"
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
-
-
-class PathsConfig(_Strict):
-    """Where data comes from and where the platform writes."""
-
-    shared_data: Path = Path("../shared/data")
-    data_dir: Path = Path(".dc")
-    runs_dir: Path = Path("runs")
-
-
-class NormaliseConfig(_Strict):
-    """Text cleaning rules (the original's, each switchable)."""
-
-    unescape_html: bool = True
-    strip_urls: bool = True
-    strip_mentions: bool = False
-    strip_brackets: bool = True
-    normalise_quotes: bool = True
-    normalise_dashes: bool = True
-    collapse_whitespace: bool = True
-
-
-class TweetsConfig(_Strict):
-    """Tweet stream handling."""
-
-    stitch_threads: bool = True
-    stitch_latency_s: int = Field(900, ge=0)
-    exclude_retweets: bool = True
-
-
-class TranscriptsConfig(_Strict):
-    """Transcript splitting into statements."""
-
-    speaker_labels: list[str] = ["DONALD TRUMP", "TRUMP", "THE PRESIDENT", "PRESIDENT TRUMP"]
-    min_words: int = Field(7, ge=1)
-    max_words: int = Field(107, ge=1)
-
-
-class IngestConfig(_Strict):
-    """What ``ingest`` reads and how."""
-
-    sources: list[str] = ["toronto_star", "cnn", "tweets"]
-    batch_size: int = Field(5000, ge=1)
-    speaker: str = "Donald Trump"
-    normalise: NormaliseConfig = NormaliseConfig()
-    tweets: TweetsConfig = TweetsConfig()
-    transcripts: TranscriptsConfig = TranscriptsConfig()
-
-
-class DatasetConfig(_Strict):
-    """How ``build-dataset`` turns the store into a labelled, split dataset."""
-
-    task: Literal["falsehood_binary"] = "falsehood_binary"
-    name: str = "trump_falsehoods"
-    min_words: int = Field(7, ge=1)
-    max_words: int = Field(107, ge=1)
-    truth_stream_types: list[str] = ["tweet"]
-    splits: tuple[float, float, float] = (0.8, 0.1, 0.1)
-    balance: Literal["oversample", "class_weight", "none"] = "oversample"
-    max_truths_per_falsehood: float = Field(3.0, gt=0)
-    seed: int = 42
-
-    @model_validator(mode="after")
-    def _check(self) -> DatasetConfig:
-        if abs(sum(self.splits) - 1.0) > 1e-6 or min(self.splits) <= 0:
-            raise ValueError(f"splits must be three positive fractions summing to 1, got {self.splits}")
-        if self.min_words > self.max_words:
-            raise ValueError(f"min_words ({self.min_words}) must not exceed max_words ({self.max_words})")
-        return self
-
-
-class EncoderConfig(_Strict):
-    """The transformer encoder: a local HF folder, or the offline MiniLM package when ``path`` is null."""
-
-    path: Path | None = None
-    max_length: int = Field(128, ge=8, le=512)
-    batch_size: int = Field(64, ge=1)
-    pooling: Literal["mean", "cls"] = "mean"
-
-
-class HeadTrainConfig(_Strict):
-    """Classification head (the original's: pooled + statement-type embedding → LN → FC+ReLU → out)."""
-
-    type_embedding_dim: int = Field(8, ge=1)
-    hidden_dim: int = Field(256, ge=1)
-    dropout: float = Field(0.1, ge=0, lt=1)
-    label_smoothing: float = Field(0.17, ge=0, lt=0.5)
-    lr: float = Field(1e-3, gt=0)
-    weight_decay: float = Field(1e-4, ge=0)
-    epochs: int = Field(30, ge=1)
-    batch_size: int = Field(128, ge=1)
-    patience: int = Field(5, ge=1)
-    seed: int = 42
-
-
-class EvaluateConfig(_Strict):
-    """Evaluation options."""
-
-    split: Literal["train", "val", "test"] = "test"
-    threshold: float = Field(0.5, gt=0, lt=1)
-
-
-class Config(_Strict):
-    """The whole resolved job configuration."""
-
-    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade"] = "demo"
-    paths: PathsConfig = PathsConfig()
-    ingest: IngestConfig = IngestConfig()
-    dataset: DatasetConfig = DatasetConfig()
-    encoder: EncoderConfig = EncoderConfig()
-    train: HeadTrainConfig = HeadTrainConfig()
-    evaluate: EvaluateConfig = EvaluateConfig()
 
 
 # ---------------------------------------------------------------- loading

@@ -1,0 +1,32 @@
+"""The whole job configuration: one section per pipeline stage, each defined in its own module."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from deep_classiflie.config.base import Strict
+from deep_classiflie.config.dataset import DatasetConfig
+from deep_classiflie.config.evaluate import EvaluateConfig
+from deep_classiflie.config.ingest import IngestConfig
+from deep_classiflie.config.train import EncoderConfig, HeadTrainConfig
+
+
+class PathsConfig(Strict):
+    """Where data comes from and where the platform writes."""
+
+    shared_data: Path = Path("../shared/data")
+    data_dir: Path = Path(".dc")
+    runs_dir: Path = Path("runs")
+
+
+class Config(Strict):
+    """The whole resolved job configuration."""
+
+    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade"] = "demo"
+    paths: PathsConfig = PathsConfig()
+    ingest: IngestConfig = IngestConfig()
+    dataset: DatasetConfig = DatasetConfig()
+    encoder: EncoderConfig = EncoderConfig()
+    train: HeadTrainConfig = HeadTrainConfig()
+    evaluate: EvaluateConfig = EvaluateConfig()

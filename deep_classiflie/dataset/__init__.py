@@ -1,0 +1,1 @@
+"""Dataset stage: turn the store into balanced, leak-checked, chronologically split datasets."""

@@ -1,0 +1,35 @@
+"""The hand-over between the dataset stage and the train/evaluate stages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Statement types collapse to a small id space for the head's type embedding.
+TYPE_IDS = {"tweet": 0, "non_tweet": 1}
+
+
+def type_id(statement_type: str) -> int:
+    """0 for tweets, 1 for every spoken/written non-tweet type (speech, remarks, interview …)."""
+    return TYPE_IDS["tweet"] if statement_type == "tweet" else TYPE_IDS["non_tweet"]
+
+
+@dataclass(frozen=True)
+class DatasetSplit:
+    """One split of a dataset, aligned arrays: one entry per statement.
+
+    ``weights`` carries class balancing for training (oversampled copies or class weights);
+    validation and test keep weight 1.
+    """
+
+    name: str  # train | val | test
+    statement_ids: np.ndarray  # int64
+    texts: list[str]
+    labels: np.ndarray  # int64 class ids
+    type_ids: np.ndarray  # int64, see TYPE_IDS
+    weights: np.ndarray  # float32
+    dates: np.ndarray  # datetime64[s]; NaT when unknown
+
+    def __len__(self) -> int:
+        return len(self.texts)
