@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 09:20:26.278017
+Create Date: 2026-11-23 09:24:16.472949
 """
 
 from __future__ import annotations
@@ -123,9 +123,7 @@ def upgrade() -> None:
             name=op.f("fk_metric_history_collection_id_dataset_collections"),
         ),
         sa.ForeignKeyConstraint(
-            ["model_version_id"],
-            ["model_versions.id"],
-            name=op.f("fk_metric_history_model_version_id_model_versions"),
+            ["model_version_id"], ["model_versions.id"], name=op.f("fk_metric_history_model_version_id_model_versions")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_metric_history")),
         mysql_charset="utf8mb4",
@@ -268,9 +266,7 @@ def upgrade() -> None:
         sa.Column("confidence", sa.Float(), nullable=False),
         sa.Column("created_at", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=False),
         sa.ForeignKeyConstraint(
-            ["model_version_id"],
-            ["model_versions.id"],
-            name=op.f("fk_predictions_model_version_id_model_versions"),
+            ["model_version_id"], ["model_versions.id"], name=op.f("fk_predictions_model_version_id_model_versions")
         ),
         sa.ForeignKeyConstraint(
             ["statement_id"], ["statements.id"], name=op.f("fk_predictions_statement_id_statements")
