@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from deep_classiflie.core.errors import StoreError
 
@@ -71,7 +71,7 @@ def ping(engine: Engine) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
-    except (OperationalError, ProgrammingError) as exc:
+    except DBAPIError as exc:
         hint = "check DC_DB_URL"
         if engine.dialect.name in ("mysql", "mariadb"):
             hint = (
