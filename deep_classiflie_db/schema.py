@@ -205,6 +205,53 @@ metric_history = sa.Table(
     **MARIADB_TABLE_ARGS,
 )
 
+# Confidence buckets (NTILE over max(p, 1 - p)) of a model version, for bucket_for() lookups.
+confidence_buckets = sa.Table(
+    "confidence_buckets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("collection_id", sa.Integer, sa.ForeignKey("dataset_collections.id")),
+    sa.Column("split", sa.String(16), nullable=False),
+    sa.Column("scope", sa.String(16), nullable=False),  # all | tweet | non_tweet
+    sa.Column("bucket", sa.Integer, nullable=False),  # 1 = least confident
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("min_confidence", sa.Float, nullable=False),
+    sa.Column("max_confidence", sa.Float, nullable=False),
+    sa.Column("accuracy", sa.Float),
+    sa.Column("ppv", sa.Float),
+    sa.Column("npv", sa.Float),
+    sa.Column("ppr", sa.Float),
+    sa.Column("npr", sa.Float),
+    sa.Column("tp_ratio", sa.Float),
+    sa.Column("tn_ratio", sa.Float),
+    sa.Column("fp_ratio", sa.Float),
+    sa.Column("fn_ratio", sa.Float),
+    sa.Column("mean_word_count", sa.Float),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.UniqueConstraint("model_version_id", "split", "scope", "bucket"),
+    **MARIADB_TABLE_ARGS,
+)
+
+# Post-hoc calibration fitted for a model version (also written as calibration.json next to it).
+model_calibrations = sa.Table(
+    "model_calibrations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("method", sa.String(32), nullable=False),  # temperature
+    sa.Column("temperature", sa.Float, nullable=False),
+    sa.Column("fitted_on", sa.String(16), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("nll_before", sa.Float),
+    sa.Column("nll_after", sa.Float),
+    sa.Column("ece_before", sa.Float),
+    sa.Column("ece_after", sa.Float),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.UniqueConstraint("model_version_id", "method"),
+    **MARIADB_TABLE_ARGS,
+)
+
 # ---------------------------------------------------------------- publish
 
 publications = sa.Table(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
 
 from deep_classiflie.config.base import Strict
 
@@ -30,9 +33,41 @@ class TweetsConfig(Strict):
 class TranscriptsConfig(Strict):
     """Transcript splitting into statements."""
 
-    speaker_labels: list[str] = ["DONALD TRUMP", "TRUMP", "THE PRESIDENT", "PRESIDENT TRUMP"]
+    speaker_labels: list[str] = ["DONALD TRUMP", "TRUMP", "THE PRESIDENT", "PRESIDENT TRUMP", "MR. TRUMP"]
     min_words: int = Field(7, ge=1)
     max_words: int = Field(107, ge=1)
+    # sentence: split each kept speaker turn into sentences; utterance: one statement per paragraph of a turn.
+    split: Literal["sentence", "utterance"] = "sentence"
+    # campaign corpus: skip an "As written" file when an "As spoken" one exists for the same event.
+    prefer_as_spoken: bool = True
+
+    @model_validator(mode="after")
+    def _check(self) -> TranscriptsConfig:
+        if self.min_words > self.max_words:
+            raise ValueError(f"min_words ({self.min_words}) must not exceed max_words ({self.max_words})")
+        return self
+
+
+class GenericLabelsConfig(Strict):
+    """Column mapping of a user's own fact-check export (CSV with a header, or a JSON array of objects)."""
+
+    format: Literal["csv", "json"] = "csv"
+    delimiter: str = Field(",", min_length=1, max_length=1)
+    text_column: str = "text"
+    id_column: str | None = None  # default: the row number
+    date_column: str | None = "date"
+    date_format: str | None = None  # strptime format; default: ISO 8601 and a few common forms
+    label_column: str | None = None  # default: every row has ``default_label``
+    default_label: str = "false"
+    label_map: dict[str, int] = {"false": 1, "pants on fire": 1, "pants-fire": 1, "four pinocchios": 1}
+    rating_source: str = "generic"
+    rating_source_column: str | None = None
+    statement_type: str = "statement"
+    statement_type_column: str | None = None
+    correction_column: str | None = None
+    url_column: str | None = None
+    speaker: str | None = None  # default: ingest.speaker
+    meta_columns: list[str] = []
 
 
 class IngestConfig(Strict):
@@ -41,6 +76,11 @@ class IngestConfig(Strict):
     sources: list[str] = ["toronto_star", "cnn", "tweets"]
     batch_size: int = Field(5000, ge=1)
     speaker: str = "Donald Trump"
+    # Per-source input path (file or folder), overriding the default under paths.shared_data.
+    paths: dict[str, Path] = {}
+    # MariaDB bulk write: LOAD DATA LOCAL from a private temp folder (fast), or the driver's executemany.
+    mariadb_bulk: Literal["load_data", "executemany"] = "load_data"
     normalise: NormaliseConfig = NormaliseConfig()
     tweets: TweetsConfig = TweetsConfig()
     transcripts: TranscriptsConfig = TranscriptsConfig()
+    generic_labels: GenericLabelsConfig = GenericLabelsConfig()

@@ -9,6 +9,7 @@ from deep_classiflie.config.base import Strict
 from deep_classiflie.config.dataset import DatasetConfig
 from deep_classiflie.config.evaluate import EvaluateConfig
 from deep_classiflie.config.ingest import IngestConfig
+from deep_classiflie.config.scrape import ScrapeConfig
 from deep_classiflie.config.train import EncoderConfig, HeadTrainConfig
 
 
@@ -26,6 +27,7 @@ class Config(Strict):
     job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade"] = "demo"
     paths: PathsConfig = PathsConfig()
     ingest: IngestConfig = IngestConfig()
+    scrape: ScrapeConfig = ScrapeConfig()
     dataset: DatasetConfig = DatasetConfig()
     encoder: EncoderConfig = EncoderConfig()
     train: HeadTrainConfig = HeadTrainConfig()

@@ -1,11 +1,11 @@
-"""Config of the model and train stages: encoder and classification head training."""
+"""Config of the model and train stages: encoder, classification head training, thaw-schedule fine-tuning."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from deep_classiflie.config.base import Strict
 
@@ -16,7 +16,29 @@ class EncoderConfig(Strict):
     path: Path | None = None
     max_length: int = Field(128, ge=8, le=512)
     batch_size: int = Field(64, ge=1)
-    pooling: Literal["mean", "cls"] = "mean"
+    pooling: Literal["mean", "cls", "pooler"] = "mean"
+
+
+class FinetuneConfig(Strict):
+    """``train --full``: fine-tune encoder + head phase by phase following a thaw schedule (YAML data).
+
+    ``schedule`` null means the default schedule generated for the encoder (``schedule write``).
+    """
+
+    schedule: Path | None = None
+    base_lr: float = Field(1e-5, gt=0)  # lr of phase 0 (the head) unless the schedule sets one
+    max_epochs: int = Field(12, ge=1)
+    batch_size: int = Field(32, ge=1)
+    grad_clip: float = Field(1.0, ge=0)  # 0 disables clipping
+    warmup_steps: int = Field(0, ge=0)
+    monitor: Literal["val_loss", "val_mcc", "val_auc"] = "val_loss"
+    patience: int = Field(2, ge=1)
+    top_k: int = Field(3, ge=1)  # checkpoints kept (best by the monitored metric)
+    swa: Literal["none", "top_k", "last_n"] = "top_k"  # average the top-k (or last-n) checkpoints
+    swa_n: int = Field(3, ge=1)
+    precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on GPU, fp32 on CPU
+    max_steps: int | None = Field(None, ge=1)  # stop early (smoke runs, tests)
+    log_every: int = Field(10, ge=1)
 
 
 class HeadTrainConfig(Strict):
@@ -32,3 +54,11 @@ class HeadTrainConfig(Strict):
     batch_size: int = Field(128, ge=1)
     patience: int = Field(5, ge=1)
     seed: int = 42
+    num_types: int = Field(2, ge=1)  # statement-type ids (tweet / non-tweet by default)
+    finetune: FinetuneConfig = FinetuneConfig()
+
+    @model_validator(mode="after")
+    def _check(self) -> HeadTrainConfig:
+        if self.finetune.swa == "top_k" and self.finetune.swa_n > self.finetune.top_k:
+            raise ValueError(f"finetune.swa_n ({self.finetune.swa_n}) exceeds finetune.top_k ({self.finetune.top_k})")
+        return self

@@ -30,6 +30,8 @@ class DatasetSplit:
     type_ids: np.ndarray  # int64, see TYPE_IDS
     weights: np.ndarray  # float32
     dates: np.ndarray  # datetime64[s]; NaT when unknown
+    meta: np.ndarray | None = None  # float32 [n, len(meta_names)] optional metadata features (e.g. LIAR party)
+    meta_names: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.texts)

@@ -88,10 +88,21 @@ def load_encoder(path: Path | None = None) -> Encoder:
 
 def pool(hidden: torch.Tensor, mask: torch.Tensor, how: str = "mean") -> torch.Tensor:
     """Mean over real tokens (mask = 1), or the first ([CLS]) token."""
-    if how == "cls":
+    if how in ("cls", "pooler"):
         return hidden[:, 0]
     weights = mask.unsqueeze(-1).to(hidden.dtype)
     return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+
+
+def pooled_output(outputs: Any, mask: torch.Tensor, how: str = "mean") -> torch.Tensor:
+    """The statement vector from an HF model's outputs: ``pooler`` uses the model's pooler (ALBERT/BERT
+    ``pooler_output``, as the original did), ``mean``/``cls`` pool the last hidden states."""
+    if how == "pooler":
+        pooled = getattr(outputs, "pooler_output", None)
+        if pooled is None:
+            raise ModelError("pooling 'pooler' needs an encoder with a pooler", hint="set encoder.pooling to mean")
+        return pooled
+    return pool(outputs[0], mask, how)
 
 
 @torch.inference_mode()
@@ -117,7 +128,7 @@ def embed_texts(
                 max_length=max_length,
                 return_tensors="pt",
             )
-            hidden = encoder.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])[0]
-            out[idx] = pool(hidden, batch["attention_mask"], pooling).float().numpy()
+            outputs = encoder.model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+            out[idx] = pooled_output(outputs, batch["attention_mask"], pooling).float().numpy()
             bar.advance(len(idx))
     return out

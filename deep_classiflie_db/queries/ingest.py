@@ -8,12 +8,16 @@ half-way leaves only whole committed batches behind.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import NullPool
 
 from deep_classiflie_db.schema import (
     fact_check_labels,
@@ -94,9 +98,116 @@ def insert_statements(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Insert statement rows, skipping ones already stored (same source + external id). Returns inserted."""
     if not rows:
         return 0
-    before = _count(conn, statements)
-    conn.execute(insert_ignore(statements), list(rows))
-    return _count(conn, statements) - before
+    return max(int(conn.execute(insert_ignore(statements), list(rows)).rowcount), 0)
+
+
+def ensure_speakers(conn: Connection, *, names: Iterable[str]) -> dict[str, int]:
+    """Ids of the speakers ``names``, creating the missing ones in one statement."""
+    wanted = sorted(set(names))
+    if not wanted:
+        return {}
+    conn.execute(insert_ignore(speakers), [{"name": n} for n in wanted])
+    out: dict[str, int] = {}
+    for start in range(0, len(wanted), 900):  # keep under SQLite's bound-parameter limit
+        query = sa.select(speakers.c.name, speakers.c.id).where(speakers.c.name.in_(wanted[start : start + 900]))
+        out.update({name: sid for name, sid in conn.execute(query)})
+    return out
+
+
+# ---------------------------------------------------------------- bulk statement writes
+
+# Column order of the tuples given to :func:`bulk_insert_statements`.
+STATEMENT_COLUMNS = (
+    "source_id",
+    "speaker_id",
+    "external_id",
+    "text",
+    "text_hash",
+    "statement_date",
+    "statement_type",
+    "word_count",
+    "is_retweet",
+    "meta",
+    "ingest_run_id",
+)
+# LOAD DATA's escapes (FIELDS ESCAPED BY '\\'): a tab, newline or backslash inside a value is escaped.
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
+
+
+@functools.cache
+def _insert_sql(dialect_name: str) -> str:
+    """``INSERT [OR] IGNORE INTO statements (…) VALUES (?, …)`` compiled with positional parameters."""
+    dialect: sa.Dialect = sqlite.dialect() if dialect_name == "sqlite" else mysql.dialect(paramstyle="format")
+    values = {name: sa.bindparam(name) for name in STATEMENT_COLUMNS}
+    return str(insert_ignore(statements).values(values).compile(dialect=dialect))
+
+
+@functools.cache
+def _load_data_sql() -> str:
+    """``LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE statements …`` (file name bound, identifiers quoted)."""
+    prep = mysql.dialect().identifier_preparer
+    cols = ", ".join(prep.quote(name) for name in STATEMENT_COLUMNS)
+    return (
+        f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE {prep.format_table(statements)} CHARACTER SET utf8mb4 "
+        f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({cols})"
+    )
+
+
+def _tsv_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_TSV_ESCAPES)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="microseconds")
+    return str(value)
+
+
+def loader_engine(engine: Engine, *, infile_dir: Path) -> Engine | None:
+    """A MariaDB engine allowed to ``LOAD DATA LOCAL`` files from ``infile_dir`` only; None when not possible.
+
+    The shared engine is not allowed to send local files (a hostile server could ask for any file);
+    this one may send only the files we write into our own private temporary folder.
+    """
+    if engine.dialect.name not in ("mysql", "mariadb") or engine.dialect.driver != "mysqlconnector":
+        return None
+    return sa.create_engine(
+        engine.url, poolclass=NullPool, connect_args={"allow_local_infile_in_path": str(infile_dir)}
+    )
+
+
+def bulk_insert_statements(
+    conn: Connection, rows: Sequence[tuple[Any, ...]], *, infile: Path | None = None
+) -> int:
+    """Insert statement tuples (in :data:`STATEMENT_COLUMNS` order, ``meta`` already JSON) skipping stored ones.
+
+    Goes below SQLAlchemy for speed: SQLite gets one ``executemany`` on the raw connection; MariaDB gets
+    ``LOAD DATA LOCAL INFILE … IGNORE`` from ``infile`` when given (the connection must come from
+    :func:`loader_engine`), else the driver's multi-row ``executemany``. Both stay inside ``conn``'s
+    transaction. Returns the rows inserted (the driver's rowcount, which skips ignored duplicates).
+    """
+    if not rows:
+        return 0
+    raw: Any = conn.connection.dbapi_connection
+    cur = raw.cursor()
+    try:
+        if conn.dialect.name == "sqlite":
+            # Stored in the text form SQLAlchemy's SQLite DateTime writes and reads back.
+            fixed = [
+                r[:5] + (r[5].isoformat(sep=" ", timespec="microseconds") if r[5] else None,) + r[6:] for r in rows
+            ]
+            cur.executemany(_insert_sql("sqlite"), fixed)
+        elif infile is not None:
+            with infile.open("w", encoding="utf-8", newline="\n") as fh:
+                fh.write("".join("\t".join(map(_tsv_field, r)) + "\n" for r in rows))
+            cur.execute(_load_data_sql(), (str(infile),))
+        else:
+            cur.executemany(_insert_sql("mysql"), [tuple(int(v) if isinstance(v, bool) else v for v in r) for r in rows])
+        return max(int(cur.rowcount), 0)
+    finally:
+        cur.close()
 
 
 def statement_ids(conn: Connection, *, source_id: int, external_ids: Iterable[str]) -> dict[str, int]:
@@ -116,9 +227,7 @@ def insert_labels(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
     """Insert fact-check labels, skipping (statement, rating source) pairs already stored."""
     if not rows:
         return 0
-    before = _count(conn, fact_check_labels)
-    conn.execute(insert_ignore(fact_check_labels), list(rows))
-    return _count(conn, fact_check_labels) - before
+    return max(int(conn.execute(insert_ignore(fact_check_labels), list(rows)).rowcount), 0)
 
 
 def insert_rejects(conn: Connection, *, run_id: int, rows: Sequence[tuple[str, str, str | None]]) -> None:
@@ -128,10 +237,6 @@ def insert_rejects(conn: Connection, *, run_id: int, rows: Sequence[tuple[str, s
             rejects.insert(),
             [{"ingest_run_id": run_id, "location": loc[:191], "reason": why, "raw": raw} for loc, why, raw in rows],
         )
-
-
-def _count(conn: Connection, table: sa.Table) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
 def last_watermark(engine: Engine, *, source_name: str) -> str | None:
@@ -148,7 +253,10 @@ def last_watermark(engine: Engine, *, source_name: str) -> str | None:
 
 
 def source_status(engine: Engine) -> list[dict[str, Any]]:
-    """Per source: statements stored, labels, last run, its status and watermark, rejects of all runs."""
+    """Per source: statements stored, labels, and its last run: start, status, watermark, rejects.
+
+    Rejects are those of the last run (every run re-reads its whole input, so older runs' rejects repeat).
+    """
     n_statements = sa.select(sa.func.count()).where(statements.c.source_id == sources.c.id).scalar_subquery()
     n_labels = (
         sa.select(sa.func.count())
@@ -156,20 +264,17 @@ def source_status(engine: Engine) -> list[dict[str, Any]]:
         .where(statements.c.source_id == sources.c.id)
         .scalar_subquery()
     )
-    n_rejects = (
-        sa.select(sa.func.count())
-        .select_from(rejects.join(ingest_runs, ingest_runs.c.id == rejects.c.ingest_run_id))
-        .where(ingest_runs.c.source_id == sources.c.id)
-        .scalar_subquery()
+    runs = ingest_runs.alias("runs")
+    last_run = (
+        sa.select(sa.func.max(runs.c.id)).where(runs.c.source_id == sources.c.id).correlate(sources).scalar_subquery()
     )
-    last_run = sa.select(sa.func.max(ingest_runs.c.id)).where(ingest_runs.c.source_id == sources.c.id).scalar_subquery()
     query = (
         sa.select(
             sources.c.name,
             sources.c.kind,
             n_statements.label("statements"),
             n_labels.label("labels"),
-            n_rejects.label("rejects"),
+            ingest_runs.c.n_rejected.label("rejects"),
             ingest_runs.c.started_at.label("last_run"),
             ingest_runs.c.status.label("last_status"),
             ingest_runs.c.watermark.label("watermark"),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 09:24:16.472949
+Create Date: 2026-11-23 09:28:52.042168
 """
 
 from __future__ import annotations
@@ -106,6 +106,50 @@ def upgrade() -> None:
         mysql_engine="InnoDB",
     )
     op.create_table(
+        "confidence_buckets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_version_id", sa.Integer(), nullable=False),
+        sa.Column("collection_id", sa.Integer(), nullable=True),
+        sa.Column("split", sa.String(length=16), nullable=False),
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("min_confidence", sa.Float(), nullable=False),
+        sa.Column("max_confidence", sa.Float(), nullable=False),
+        sa.Column("accuracy", sa.Float(), nullable=True),
+        sa.Column("ppv", sa.Float(), nullable=True),
+        sa.Column("npv", sa.Float(), nullable=True),
+        sa.Column("ppr", sa.Float(), nullable=True),
+        sa.Column("npr", sa.Float(), nullable=True),
+        sa.Column("tp_ratio", sa.Float(), nullable=True),
+        sa.Column("tn_ratio", sa.Float(), nullable=True),
+        sa.Column("fp_ratio", sa.Float(), nullable=True),
+        sa.Column("fn_ratio", sa.Float(), nullable=True),
+        sa.Column("mean_word_count", sa.Float(), nullable=True),
+        sa.Column("created_at", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["collection_id"],
+            ["dataset_collections.id"],
+            name=op.f("fk_confidence_buckets_collection_id_dataset_collections"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_version_id"],
+            ["model_versions.id"],
+            name=op.f("fk_confidence_buckets_model_version_id_model_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_confidence_buckets")),
+        sa.UniqueConstraint(
+            "model_version_id",
+            "split",
+            "scope",
+            "bucket",
+            name=op.f("uq_confidence_buckets_model_version_id_split_scope_bucket"),
+        ),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
+        mysql_engine="InnoDB",
+    )
+    op.create_table(
         "metric_history",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("model_version_id", sa.Integer(), nullable=False),
@@ -133,6 +177,30 @@ def upgrade() -> None:
     with op.batch_alter_table("metric_history", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_metric_history_model_version_id"), ["model_version_id"], unique=False)
 
+    op.create_table(
+        "model_calibrations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("model_version_id", sa.Integer(), nullable=False),
+        sa.Column("method", sa.String(length=32), nullable=False),
+        sa.Column("temperature", sa.Float(), nullable=False),
+        sa.Column("fitted_on", sa.String(length=16), nullable=False),
+        sa.Column("n", sa.Integer(), nullable=False),
+        sa.Column("nll_before", sa.Float(), nullable=True),
+        sa.Column("nll_after", sa.Float(), nullable=True),
+        sa.Column("ece_before", sa.Float(), nullable=True),
+        sa.Column("ece_after", sa.Float(), nullable=True),
+        sa.Column("created_at", sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql"), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["model_version_id"],
+            ["model_versions.id"],
+            name=op.f("fk_model_calibrations_model_version_id_model_versions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_calibrations")),
+        sa.UniqueConstraint("model_version_id", "method", name=op.f("uq_model_calibrations_model_version_id_method")),
+        mysql_charset="utf8mb4",
+        mysql_collate="utf8mb4_bin",
+        mysql_engine="InnoDB",
+    )
     op.create_table(
         "rejects",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -321,10 +389,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_rejects_ingest_run_id"))
 
     op.drop_table("rejects")
+    op.drop_table("model_calibrations")
     with op.batch_alter_table("metric_history", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_metric_history_model_version_id"))
 
     op.drop_table("metric_history")
+    op.drop_table("confidence_buckets")
     op.drop_table("model_versions")
     with op.batch_alter_table("ingest_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_ingest_runs_source_id"))

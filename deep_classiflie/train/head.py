@@ -1,0 +1,119 @@
+"""Train the classification head on cached, frozen encoder features: seconds on a CPU.
+
+This is the demo's path: features come from ``features.cached_features``; the head is the same module
+that sits on top of the encoder in a fine-tuned model, so the saved folder predicts raw text end to end.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+
+from deep_classiflie.config.train import HeadTrainConfig
+from deep_classiflie.core.errors import ModelError
+from deep_classiflie.dataset.types import DatasetSplit
+from deep_classiflie.model.head import ClassifierHead, HeadConfig, classification_loss, probabilities
+from deep_classiflie.train.metrics import classification_metrics
+
+
+@dataclass
+class TrainResult:
+    """What a training run hands back: the best weights and how it got there."""
+
+    state_dict: dict[str, torch.Tensor]
+    head_config: HeadConfig
+    history: list[dict[str, float]] = field(default_factory=list)
+    best_epoch: int = 0
+    val_metrics: dict[str, float] = field(default_factory=dict)
+
+
+def _tensors(split: DatasetSplit, feats: np.ndarray) -> tuple[torch.Tensor, ...]:
+    if len(feats) != len(split):
+        raise ModelError(
+            f"split {split.name!r} has {len(split)} statements but {len(feats)} feature rows",
+            hint="compute the features from this split's texts (cached_features)",
+        )
+    return (
+        torch.as_tensor(feats, dtype=torch.float32),
+        torch.as_tensor(split.type_ids, dtype=torch.long),
+        torch.as_tensor(split.labels, dtype=torch.long),
+        torch.as_tensor(split.weights, dtype=torch.float32),
+    )
+
+
+@torch.no_grad()
+def evaluate_head(
+    head: ClassifierHead, feats: torch.Tensor, types: torch.Tensor, labels: torch.Tensor, *, smoothing: float
+) -> dict[str, float]:
+    """Validation loss (unweighted) and classification metrics of a head on features."""
+    head.eval()
+    logits = head(feats, types)
+    loss = classification_loss(logits, labels, num_classes=head.cfg.num_classes, label_smoothing=smoothing)
+    probs = probabilities(logits, head.cfg.num_classes).numpy()
+    return {"val_loss": float(loss), **classification_metrics(probs, labels.numpy())}
+
+
+def train_head_on_features(
+    train: DatasetSplit,
+    val: DatasetSplit,
+    feats: dict[str, np.ndarray],
+    cfg: HeadTrainConfig,
+    num_classes: int,
+    *,
+    pooling: str = "mean",
+    max_length: int = 128,
+) -> TrainResult:
+    """Train the head with AdamW, keep the weights of the best validation-loss epoch.
+
+    1. Seed torch; build the head for the features' width.
+    2. Each epoch: shuffle with a per-epoch generator, step over mini-batches with the weighted loss.
+    3. Evaluate on val; keep the best state; stop after ``patience`` epochs without improvement.
+    """
+    torch.manual_seed(cfg.seed)
+    x_tr, t_tr, y_tr, w_tr = _tensors(train, feats[train.name])
+    x_va, t_va, y_va, _ = _tensors(val, feats[val.name])
+    head_cfg = HeadConfig(
+        input_dim=x_tr.shape[1],
+        num_classes=num_classes,
+        num_types=cfg.num_types,
+        type_embedding_dim=cfg.type_embedding_dim,
+        hidden_dim=cfg.hidden_dim,
+        dropout=cfg.dropout,
+        pooling=pooling,
+        max_length=max_length,
+    )
+    head = ClassifierHead(head_cfg)
+    opt = torch.optim.AdamW(head.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    result = TrainResult(state_dict=copy.deepcopy(head.state_dict()), head_config=head_cfg)
+    best, stale = float("inf"), 0
+    for epoch in range(cfg.epochs):
+        head.train()
+        order = torch.randperm(len(x_tr), generator=torch.Generator().manual_seed(cfg.seed + epoch))
+        total = 0.0
+        for start in range(0, len(order), cfg.batch_size):
+            idx = order[start : start + cfg.batch_size]
+            loss = classification_loss(
+                head(x_tr[idx], t_tr[idx]),
+                y_tr[idx],
+                num_classes=num_classes,
+                label_smoothing=cfg.label_smoothing,
+                weights=w_tr[idx],
+            )
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            total += float(loss.detach()) * len(idx)
+        metrics = evaluate_head(head, x_va, t_va, y_va, smoothing=cfg.label_smoothing)
+        result.history.append({"epoch": epoch, "train_loss": total / max(len(order), 1), **metrics})
+        if metrics["val_loss"] < best:
+            best, stale = metrics["val_loss"], 0
+            result.state_dict = copy.deepcopy(head.state_dict())
+            result.best_epoch, result.val_metrics = epoch, metrics
+        else:
+            stale += 1
+            if stale >= cfg.patience:
+                break
+    return result

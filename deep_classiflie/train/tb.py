@@ -1,0 +1,50 @@
+"""TensorBoard logs of a run: losses, lr per param group, validation metrics, memory."""
+
+from __future__ import annotations
+
+import resource
+from pathlib import Path
+
+import torch
+
+
+class TrainLogger:
+    """A ``SummaryWriter`` on the main rank; silent elsewhere."""
+
+    def __init__(self, folder: Path, *, enabled: bool = True) -> None:
+        self.folder = folder
+        self.enabled = enabled
+        self._writer = None
+
+    def _w(self):  # type: ignore[no-untyped-def]
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(str(self.folder))
+        return self._writer
+
+    def step(self, step: int, loss: float, optimizer: torch.optim.Optimizer) -> None:
+        """Train loss, lr of every param group, memory in MiB."""
+        if not self.enabled:
+            return
+        w = self._w()
+        w.add_scalar("train/loss", loss, step)
+        for i, group in enumerate(optimizer.param_groups):
+            w.add_scalar(f"lr/group{group.get('phase', i)}", group["lr"], step)
+        if torch.cuda.is_available():
+            w.add_scalar("memory/cuda_max_allocated_mib", torch.cuda.max_memory_allocated() / 2**20, step)
+        w.add_scalar("memory/max_rss_mib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, step)
+
+    def epoch(self, epoch: int, record: dict[str, float]) -> None:
+        """Validation metrics and the epoch's mean train loss."""
+        if not self.enabled:
+            return
+        w = self._w()
+        for key, value in record.items():
+            if key != "epoch":
+                w.add_scalar(f"epoch/{key}", value, epoch)
+        w.flush()
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()

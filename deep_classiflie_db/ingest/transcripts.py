@@ -1,0 +1,233 @@
+"""Transcripts: the 2015-16 campaign corpus, 2019-20 rally speeches, Miller Center presidential speeches.
+
+Each file's date (and kind) comes from its name. Where a file marks speaker turns (``DONALD TRUMP:``,
+``THE PRESIDENT:``, ``Q:``) only the target speaker's turns are kept; a file without any label is all
+the speaker's. Turns are split into statements (sentences, or paragraphs with ``split: utterance``)
+and statements outside ``min_words..max_words`` are skipped (counted). A file whose name does not
+carry a date, or whose bytes are not UTF-8, becomes one reject.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from deep_classiflie.config.ingest import IngestConfig, TranscriptsConfig
+from deep_classiflie_db.ingest.pipeline import Reject, Skip, StatementRecord
+from deep_classiflie_db.ingest.readers import MONTHS, bad_utf8, decode, printable
+
+Item = StatementRecord | Reject | Skip
+
+# An upper-case speaker label at the start of a line ("DONALD TRUMP:", "DR. FAUCI:", "Q:").
+_LABEL = re.compile(r"^([A-Z][A-Z0-9 .,'’&/-]{0,60}):\s*")
+# A sentence ends at . ! ? (maybe closed by a quote or bracket) followed by space and a capital, digit or quote.
+_SENT_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+(?=[\"“‘'(\[]?[A-Z0-9])")
+# Words whose final dot does not end a sentence (single initials are handled separately).
+_ABBREVS = frozenset(
+    "Mr. Mrs. Ms. Dr. St. Jr. Sr. Gen. Sen. Rep. Gov. Lt. Col. Sgt. Capt. Prof. Rev. vs. No. Mt. Ft. Inc. Co. "
+    "U.S. U.N. U.K. D.C. a.m. p.m.".split()
+)
+_CAMPAIGN_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2})\.(\d{2})\.(\d{2}) \(([^)]*)\) (.+?)\.txt$")
+_RALLY_NAME = re.compile(r"^([A-Za-z-]+?)([A-Z][a-z]{2})[a-z]*(\d{1,2})_(\d{4})\.txt$")
+_MILLER_NAME = re.compile(r"^Trump_speech_(\d+)_([A-Z][a-z]+ \d{1,2}, \d{4}): (.+?)\.txt$")
+_CITY_FIXES = {"Colorador Springs": "Colorado Springs"}  # a typo in the published file name
+_CAMPAIGN_TYPES = {
+    "speech": "speech",
+    "interview": "interview",
+    "statement": "statement",
+    "press conference": "press_conference",
+    "town hall": "town_hall",
+    "debate": "debate",
+    "advertisement": "advertisement",
+}
+
+
+def split_sentences(paragraph: str) -> list[str]:
+    """Sentences of one paragraph; common abbreviations (Mr., U.S., initials) do not end a sentence."""
+    out: list[str] = []
+    for piece in _SENT_END.split(paragraph.strip()):
+        if not piece:
+            continue
+        if out and out[-1].endswith("."):
+            last = out[-1].rsplit(" ", 1)[-1]
+            if last in _ABBREVS or (len(last) == 2 and last[0].isupper()):
+                out[-1] = f"{out[-1]} {piece}"
+                continue
+        out.append(piece)
+    return out
+
+
+def speaker_turns(text: str, labels: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """(paragraph index, paragraph) of the target speaker; an unlabelled text is all the speaker's.
+
+    Text before the first label is an introduction by someone else and is left out.
+    """
+    wanted = {label.strip().upper() for label in labels}
+    paragraphs = [p.strip() for p in text.splitlines()]
+    labelled = any(_LABEL.match(p) for p in paragraphs if p)
+    current: str | None = None if labelled else "*"
+    for i, para in enumerate(paragraphs):
+        if not para:
+            continue
+        if labelled and (m := _LABEL.match(para)):
+            current = m.group(1).strip().upper()
+            para = para[m.end() :].strip()
+        if para and (current == "*" or current in wanted):
+            yield i, para
+
+
+def statements_of(
+    text: str,
+    *,
+    doc_id: str,
+    doc: str,
+    date: dt.datetime | None,
+    statement_type: str,
+    config: IngestConfig,
+    meta: dict[str, Any] | None = None,
+) -> Iterator[StatementRecord | Skip]:
+    """Statements of one transcript (ids ``doc_id:paragraph.sentence``, stable under the word filter)."""
+    cfg: TranscriptsConfig = config.transcripts
+    doc_meta = {"doc": doc, **(meta or {})}  # one dict for the whole document (the writer encodes it once)
+    for para_no, para in speaker_turns(text, cfg.speaker_labels):
+        units = [para] if cfg.split == "utterance" else split_sentences(para)
+        for sent_no, unit in enumerate(units):
+            ext = f"{doc_id}:{para_no}.{sent_no}"
+            n = len(unit.split())
+            if n < cfg.min_words or n > cfg.max_words:
+                yield Skip(f"{doc}#{para_no}.{sent_no}", f"outside {cfg.min_words}..{cfg.max_words} words")
+                continue
+            yield StatementRecord(
+                external_id=ext,
+                text=unit,
+                statement_date=date,
+                statement_type=statement_type,
+                meta=doc_meta,
+                speaker=config.speaker,
+            )
+
+
+def _doc_id(date: dt.datetime | None, name: str) -> str:
+    stamp = date.strftime("%Y%m%d") if date else "nodate"
+    return f"{stamp}_{hashlib.sha1(name.encode('utf-8', errors='surrogateescape')).hexdigest()[:10]}"
+
+
+def _read(name: str, data: bytes) -> str | Reject:
+    text = decode(data)
+    if bad_utf8(text):
+        return Reject(name, "invalid UTF-8", printable(text[:2000]))
+    return text
+
+
+def parse_campaign_corpus(files: Iterable[tuple[str, bytes]], *, config: IngestConfig) -> Iterator[Item]:
+    """Campaign corpus 2015-16: ``YYYY-MM-DD HH.MM.SS (Completeness, As spoken) Genre, title….txt``."""
+    files = list(files)
+    spoken = set()
+    for name, _ in files:
+        m = _CAMPAIGN_NAME.match(name)
+        if m and "as spoken" in m.group(5).lower():
+            spoken.add((m.group(1, 2, 3, 4), m.group(6)))
+    for name, data in files:
+        m = _CAMPAIGN_NAME.match(name)
+        if m is None:
+            yield Reject(name, "file name is not 'YYYY-MM-DD HH.MM.SS (Completeness, Version) Genre, title.txt'", None)
+            continue
+        status = [s.strip() for s in m.group(5).split(",")]
+        version = status[1] if len(status) > 1 else None
+        if config.transcripts.prefer_as_spoken and version == "As written" and (m.group(1, 2, 3, 4), m.group(6)) in spoken:
+            yield Skip(name, "as-written duplicate of an as-spoken transcript")
+            continue
+        text = _read(name, data)
+        if isinstance(text, Reject):
+            yield text
+            continue
+        date = dt.datetime(*map(int, m.group(1).split("-")), *map(int, m.group(2, 3, 4)))
+        genre = m.group(6).split(",", 1)[0].lower()
+        kind = next((v for k, v in _CAMPAIGN_TYPES.items() if genre.startswith(k)), "statement")
+        meta = {"completeness": status[0], "version": version} if version else {"completeness": status[0]}
+        yield from statements_of(
+            text, doc_id=_doc_id(date, name), doc=name, date=date, statement_type=kind, config=config, meta=meta
+        )
+
+
+def rally_date(name: str) -> tuple[dt.datetime, str] | None:
+    """``BattleCreekDec19_2019.txt`` → (2019-12-19, "Battle Creek"); None when the name has no date."""
+    m = _RALLY_NAME.match(name)
+    if m is None or m.group(2).lower() not in MONTHS:
+        return None
+    try:
+        date = dt.datetime(int(m.group(4)), MONTHS[m.group(2).lower()], int(m.group(3)))
+    except ValueError:
+        return None
+    city = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", m.group(1))
+    return date, _CITY_FIXES.get(city, city)
+
+
+def parse_rally_speeches(files: Iterable[tuple[str, bytes]], *, config: IngestConfig) -> Iterator[Item]:
+    """Rally speeches 2019-20: no speaker labels, date and city in the file name."""
+    for name, data in files:
+        parsed = rally_date(name)
+        if parsed is None:
+            yield Reject(name, "file name is not '<City><Mon><D>_<YYYY>.txt'", None)
+            continue
+        text = _read(name, data)
+        if isinstance(text, Reject):
+            yield text
+            continue
+        date, city = parsed
+        yield from statements_of(
+            text,
+            doc_id=_doc_id(date, name),
+            doc=name,
+            date=date,
+            statement_type="rally",
+            config=config,
+            meta={"city": city},
+        )
+
+
+def miller_type(title: str) -> str:
+    """Statement type from a Miller Center title."""
+    t = title.lower()
+    for key, kind in (
+        ("rally", "rally"),
+        ("press conference", "press_conference"),
+        ("briefing", "press_conference"),
+        ("remarks", "remarks"),
+        ("statement", "statement"),
+        ("message", "statement"),
+    ):
+        if key in t:
+            return kind
+    return "speech"
+
+
+def parse_miller_center(files: Iterable[tuple[str, bytes]], *, config: IngestConfig) -> Iterator[Item]:
+    """Miller Center speeches: ``Trump_speech_<i>_<Month D, YYYY>: <Title>.txt``; some mark ``THE PRESIDENT:``."""
+    for name, data in files:
+        m = _MILLER_NAME.match(name)
+        date = None
+        if m is not None:
+            try:
+                date = dt.datetime.strptime(m.group(2), "%B %d, %Y")
+            except ValueError:
+                date = None
+        if m is None or date is None:
+            yield Reject(name, "file name is not 'Trump_speech_<i>_<Month D, YYYY>: <Title>.txt'", None)
+            continue
+        text = _read(name, data)
+        if isinstance(text, Reject):
+            yield text
+            continue
+        yield from statements_of(
+            text,
+            doc_id=_doc_id(date, name),
+            doc=name,
+            date=date,
+            statement_type=miller_type(m.group(3)),
+            config=config,
+            meta={"title": m.group(3)},
+        )

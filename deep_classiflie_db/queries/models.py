@@ -1,0 +1,86 @@
+"""Named queries for the train stage: register and look up model versions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from deep_classiflie_db.schema import model_versions
+
+KINDS = ("head_on_cached_features", "finetuned")
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def register_model_version(
+    engine: Engine,
+    *,
+    name: str,
+    kind: str,
+    task: str,
+    encoder: str,
+    path: str,
+    weights_sha256: str,
+    config: dict[str, Any],
+    dataset_collection_id: int | None,
+) -> int:
+    """Insert one model version; returns its id (names are unique)."""
+    if kind not in KINDS:
+        raise ValueError(f"model kind must be one of {KINDS}, got {kind!r}")
+    with engine.begin() as conn:
+        result = conn.execute(
+            model_versions.insert().values(
+                name=name,
+                kind=kind,
+                task=task,
+                encoder=encoder,
+                path=path,
+                weights_sha256=weights_sha256,
+                config=config,
+                dataset_collection_id=dataset_collection_id,
+                created_at=_utcnow(),
+            )
+        )
+        return int(result.inserted_primary_key[0])
+
+
+def get_model_version(
+    engine: Engine, *, model_version_id: int | None = None, name: str | None = None
+) -> dict[str, Any] | None:
+    """One model version by id or by name, as a dict (``None`` when absent)."""
+    query = sa.select(model_versions)
+    if model_version_id is not None:
+        query = query.where(model_versions.c.id == model_version_id)
+    elif name is not None:
+        query = query.where(model_versions.c.name == name)
+    else:
+        raise ValueError("pass model_version_id or name")
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def latest_model_version(engine: Engine, *, task: str | None = None, kind: str | None = None) -> dict[str, Any] | None:
+    """The most recently registered model version (optionally of one task and kind)."""
+    query = sa.select(model_versions).order_by(model_versions.c.created_at.desc(), model_versions.c.id.desc()).limit(1)
+    if task is not None:
+        query = query.where(model_versions.c.task == task)
+    if kind is not None:
+        query = query.where(model_versions.c.kind == kind)
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
+def list_model_versions(engine: Engine, *, task: str | None = None) -> list[dict[str, Any]]:
+    """All model versions, newest first."""
+    query = sa.select(model_versions).order_by(model_versions.c.id.desc())
+    if task is not None:
+        query = query.where(model_versions.c.task == task)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]

@@ -1,0 +1,131 @@
+"""The generic writer on SQLite and MariaDB: counts, idempotency, labels, rejects, skips, failed runs."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from deep_classiflie.config.ingest import IngestConfig
+from deep_classiflie.core.errors import DataSourceError
+from deep_classiflie.core.text import text_hash
+from deep_classiflie_db.ingest.pipeline import (
+    LabelRecord,
+    Reject,
+    Skip,
+    SourceSpec,
+    StatementRecord,
+    prepare,
+    run_ingest,
+)
+from deep_classiflie_db.schema import fact_check_labels, ingest_runs, rejects, speakers, statements
+
+SPEC = SourceSpec("unit", "label_source", "test source")
+UTC2 = dt.timezone(dt.timedelta(hours=2))
+
+
+def records() -> list[StatementRecord | Reject | Skip]:
+    return [
+        StatementRecord(
+            "a",
+            "We are the HIGHEST taxed nation &amp; more",
+            dt.datetime(2018, 1, 2, 3, 4, 5, 6),
+            "tweet",
+            meta={"k": 1},
+            speaker="Donald Trump",
+            label=LabelRecord("cnn", "false", 1, correction="No.", url="http://x"),
+        ),
+        StatementRecord("b", "Second statement here", dt.datetime(2019, 5, 1, 12, tzinfo=UTC2), "speech"),
+        StatementRecord("c", "  https://t.co/only ", None, "tweet"),  # empty once URLs go
+        StatementRecord("d", "RT @x: not ours", None, "tweet", is_retweet=True),
+        Reject("f.csv:7", "unparseable date 'x'", "raw,line"),
+        Skip("doc#1.0", "outside 7..107 words"),
+    ]
+
+
+def rows(engine: Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        q = sa.select(
+            statements.c.external_id,
+            statements.c.text,
+            statements.c.text_hash,
+            statements.c.statement_date,
+            statements.c.statement_type,
+            statements.c.word_count,
+            statements.c.is_retweet,
+            statements.c.meta,
+        ).order_by(statements.c.external_id)
+        return [tuple(r) for r in conn.execute(q)]
+
+
+def test_writes_rows_labels_rejects_and_counts(engine: Engine) -> None:
+    report = run_ingest(engine, source=SPEC, records=records(), config=IngestConfig(batch_size=2), location="/x/f.csv")
+    assert (report.read, report.inserted, report.duplicate, report.rejected, report.skipped) == (6, 2, 0, 2, 2)
+    assert report.labels_inserted == 1
+    assert report.skipped_by_reason == {"retweet": 1, "outside 7..107 words": 1}
+    assert report.watermark == "2019-05-01T10:00:00"  # naive UTC
+    assert rows(engine) == [
+        ("a", "We are the HIGHEST taxed nation & more", text_hash("We are the HIGHEST taxed nation & more"),
+         dt.datetime(2018, 1, 2, 3, 4, 5, 6), "tweet", 8, False, {"k": 1}),
+        ("b", "Second statement here", text_hash("Second statement here"), dt.datetime(2019, 5, 1, 10), "speech", 3,
+         False, None),
+    ]  # fmt: skip
+    with engine.connect() as conn:
+        label = conn.execute(sa.select(fact_check_labels)).one()._mapping
+        assert (label["rating_source"], label["source_label"], label["label_class"]) == ("cnn", "false", 1)
+        assert conn.execute(sa.select(speakers.c.name)).scalars().all() == ["Donald Trump"]
+        got = {(r.location, r.reason, r.raw) for r in conn.execute(sa.select(rejects))}
+        assert got == {
+            ("f.csv:7", "unparseable date 'x'", "raw,line"),
+            ("f.csv:c", "empty text after normalisation", "  https://t.co/only "),
+        }
+        run = conn.execute(sa.select(ingest_runs)).one()._mapping
+        assert (run["status"], run["n_read"], run["n_inserted"], run["n_rejected"]) == ("ok", 6, 2, 2)
+        assert "skipped 1 (retweet)" in run["message"]
+
+
+def test_rerun_inserts_nothing(engine: Engine) -> None:
+    first = run_ingest(engine, source=SPEC, records=records(), config=IngestConfig())
+    again = run_ingest(engine, source=SPEC, records=records(), config=IngestConfig())
+    assert (again.inserted, again.duplicate, again.labels_inserted) == (0, 2, 0)
+    assert first.run_id != again.run_id
+    assert len(rows(engine)) == 2
+
+
+def test_retweets_kept_when_configured(engine: Engine) -> None:
+    cfg = IngestConfig.model_validate({"tweets": {"exclude_retweets": False}})
+    report = run_ingest(engine, source=SPEC, records=records(), config=cfg)
+    assert report.inserted == 3
+    assert ("d", True) in {(r[0], r[6]) for r in rows(engine)}
+
+
+def test_executemany_fallback_on_mariadb_too(engine: Engine) -> None:
+    cfg = IngestConfig(mariadb_bulk="executemany")
+    assert run_ingest(engine, source=SPEC, records=records(), config=cfg).inserted == 2
+
+
+def test_failed_parser_marks_run_failed_and_writes_nothing(engine: Engine) -> None:
+    def broken() -> Iterator[StatementRecord]:
+        yield records()[0]  # type: ignore[misc]
+        raise DataSourceError("bad file", hint="fix it")
+
+    with pytest.raises(DataSourceError, match="bad file"):
+        run_ingest(engine, source=SPEC, records=broken(), config=IngestConfig())
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(ingest_runs.c.status, ingest_runs.c.message)).one() == (
+            "failed",
+            "DataSourceError: bad file — fix it",
+        )
+        assert conn.execute(sa.select(sa.func.count()).select_from(statements)).scalar_one() == 0
+
+
+def test_prepare_rejects_bad_ids_types_and_surrogates() -> None:
+    cfg = IngestConfig()
+    assert prepare(StatementRecord("", "text", None, "tweet"), config=cfg)[1] == "external id must have 1..191 characters"
+    assert prepare(StatementRecord("x", "text", None, "t" * 33), config=cfg)[1] == "statement type must have 1..32 characters"
+    assert prepare(StatementRecord("x", "bad \ud800 text", None, "tweet"), config=cfg)[1] == "invalid Unicode (lone surrogate)"
+    row, why = prepare(StatementRecord("x", "fine text", None, "tweet"), config=cfg)
+    assert why is None and row is not None and row[2:8] == ("x", "fine text", text_hash("fine text"), None, "tweet", 2)
