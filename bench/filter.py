@@ -6,7 +6,7 @@ minutes on 2 cores; extrapolated), the blocked top-k search + exclusion, and skl
 NearestNeighbors on the same vectors for comparison. Also calibrates the thresholds on restated
 claims (same Toronto Star slug) vs random pairs and says how many truths each threshold removes.
 
-Usage: ``.venv/bin/python bench/filter.py [--contextual-sample 2000] [--threads 2]``
+Usage: ``.venv/bin/python bench/filter.py [--contextual-sample 500] [--threads 1]``
 """
 
 from __future__ import annotations
@@ -21,21 +21,23 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.shared_store import read_cnn, read_toronto_star, read_tweets  # noqa: E402
-from deep_classiflie.dataset.calibrate import calibrate  # noqa: E402
-from deep_classiflie.dataset.embed import filter_embeddings  # noqa: E402
-from deep_classiflie.dataset.neighbours import embedding_exclusions, removed_at, unit_rows  # noqa: E402
-from deep_classiflie.model.encoder import load_encoder  # noqa: E402
+from bench.shared_store import read_cnn, read_toronto_star, read_tweets
+from deep_classiflie.config.dataset import FilterConfig
+from deep_classiflie.dataset.calibrate import calibrate
+from deep_classiflie.dataset.embed import filter_embeddings
+from deep_classiflie.dataset.neighbours import embedding_exclusions, removed_at, unit_rows
+from deep_classiflie.model.encoder import load_encoder
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 K = 20
+THRESHOLD = FilterConfig().threshold_input
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--shared", type=Path, default=SHARED)
-    ap.add_argument("--contextual-sample", type=int, default=2000)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--contextual-sample", type=int, default=500)
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -69,13 +71,13 @@ def main() -> None:
     # 2) neighbour search + exclusion, ours vs sklearn brute force
     t_ids, f_ids = list(range(len(t_texts))), list(range(len(f_texts)))
     t0 = time.perf_counter()
-    excl, dist, idx = embedding_exclusions(t_ids, t_in, f_ids, f_in, k=K, threshold=0.1, reason="embedding_input")
+    excl, dist, idx = embedding_exclusions(t_ids, t_in, f_ids, f_in, k=K, threshold=THRESHOLD, reason="embedding_input")
     ours = time.perf_counter() - t0
     from sklearn.neighbors import NearestNeighbors
 
     t0 = time.perf_counter()
     nn = NearestNeighbors(n_neighbors=K, algorithm="brute", metric="euclidean", n_jobs=1).fit(unit_rows(t_in))
-    sk_dist, sk_idx = nn.kneighbors(unit_rows(f_in))
+    sk_dist, _sk_idx = nn.kneighbors(unit_rows(f_in))
     theirs = time.perf_counter() - t0
     agree = float(np.mean(np.abs(np.sort(sk_dist, 1) - np.sort(dist, 1)) < 1e-3))
     print(
@@ -99,9 +101,11 @@ def main() -> None:
                 for k, v in removed_at(d2, i2, [0.02, 0.04, 0.1, 0.2, 0.3, cal["threshold"]]).items()
             }
             print(f"removed_{name} (extrapolated from the sample): {sweep}")
-        else:
-            print(f"removed_{name}: {removed_at(tdist, tidx, [0.02, 0.04, 0.06, 0.1, 0.15, 0.2, cal['threshold']])}")
-    print(f"excluded_at_0.1_input={len(excl)}")
+        elif tidx is not None:
+            print(
+                f"removed_{name}: {removed_at(tdist, tidx, [0.02, 0.04, 0.06, 0.1, 0.15, 0.2, 0.3, cal['threshold']])}"
+            )
+    print(f"excluded_at_default_input={len(excl)}")
     print(
         f"RESULT seconds={ours:.3f} pairs={len(f_texts) * len(t_texts)} embed_seconds={embed_input:.2f} "
         f"sklearn_seconds={theirs:.3f} ratio={theirs / ours:.2f}"

@@ -26,7 +26,7 @@ class TweetsConfig(Strict):
     """Tweet stream handling."""
 
     stitch_threads: bool = True
-    stitch_latency_s: int = Field(900, ge=0)
+    stitch_latency_s: int = Field(default=900, ge=0)
     exclude_retweets: bool = True
 
 
@@ -34,8 +34,8 @@ class TranscriptsConfig(Strict):
     """Transcript splitting into statements."""
 
     speaker_labels: list[str] = ["DONALD TRUMP", "TRUMP", "THE PRESIDENT", "PRESIDENT TRUMP", "MR. TRUMP"]
-    min_words: int = Field(7, ge=1)
-    max_words: int = Field(107, ge=1)
+    min_words: int = Field(default=7, ge=1)
+    max_words: int = Field(default=107, ge=1)
     # sentence: split each kept speaker turn into sentences; utterance: one statement per paragraph of a turn.
     split: Literal["sentence", "utterance"] = "sentence"
     # campaign corpus: skip an "As written" file when an "As spoken" one exists for the same event.
@@ -52,7 +52,7 @@ class GenericLabelsConfig(Strict):
     """Column mapping of a user's own fact-check export (CSV with a header, or a JSON array of objects)."""
 
     format: Literal["csv", "json"] = "csv"
-    delimiter: str = Field(",", min_length=1, max_length=1)
+    delimiter: str = Field(default=",", min_length=1, max_length=1)
     text_column: str = "text"
     id_column: str | None = None  # default: the row number
     date_column: str | None = "date"
@@ -74,7 +74,7 @@ class IngestConfig(Strict):
     """What ``ingest`` reads and how."""
 
     sources: list[str] = ["toronto_star", "cnn", "tweets"]
-    batch_size: int = Field(5000, ge=1)
+    batch_size: int = Field(default=5000, ge=1)
     speaker: str = "Donald Trump"
     # Per-source input path (file or folder), overriding the default under paths.shared_data.
     paths: dict[str, Path] = {}

@@ -14,8 +14,8 @@ class EncoderConfig(Strict):
     """The transformer encoder: a local HF folder, or the offline MiniLM package when ``path`` is null."""
 
     path: Path | None = None
-    max_length: int = Field(128, ge=8, le=512)
-    batch_size: int = Field(64, ge=1)
+    max_length: int = Field(default=128, ge=8, le=512)
+    batch_size: int = Field(default=64, ge=1)
     pooling: Literal["mean", "cls", "pooler"] = "mean"
 
 
@@ -26,35 +26,35 @@ class FinetuneConfig(Strict):
     """
 
     schedule: Path | None = None
-    base_lr: float = Field(1e-5, gt=0)  # lr of phase 0 (the head) unless the schedule sets one
-    max_epochs: int = Field(12, ge=1)
-    batch_size: int = Field(32, ge=1)
-    grad_clip: float = Field(1.0, ge=0)  # 0 disables clipping
-    warmup_steps: int = Field(0, ge=0)
+    base_lr: float = Field(default=1e-5, gt=0)  # lr of phase 0 (the head) unless the schedule sets one
+    max_epochs: int = Field(default=12, ge=1)
+    batch_size: int = Field(default=32, ge=1)
+    grad_clip: float = Field(default=1.0, ge=0)  # 0 disables clipping
+    warmup_steps: int = Field(default=0, ge=0)
     monitor: Literal["val_loss", "val_mcc", "val_auc"] = "val_loss"
-    patience: int = Field(2, ge=1)
-    top_k: int = Field(3, ge=1)  # checkpoints kept (best by the monitored metric)
+    patience: int = Field(default=2, ge=1)
+    top_k: int = Field(default=3, ge=1)  # checkpoints kept (best by the monitored metric)
     swa: Literal["none", "top_k", "last_n"] = "top_k"  # average the top-k (or last-n) checkpoints
-    swa_n: int = Field(3, ge=1)
+    swa_n: int = Field(default=3, ge=1)
     precision: Literal["auto", "fp32", "bf16"] = "auto"  # auto: bf16 autocast on GPU, fp32 on CPU
-    max_steps: int | None = Field(None, ge=1)  # stop early (smoke runs, tests)
-    log_every: int = Field(10, ge=1)
+    max_steps: int | None = Field(default=None, ge=1)  # stop early (smoke runs, tests)
+    log_every: int = Field(default=10, ge=1)
 
 
 class HeadTrainConfig(Strict):
     """Classification head (the original's: pooled + statement-type embedding → LN → FC+ReLU → out)."""
 
-    type_embedding_dim: int = Field(8, ge=1)
-    hidden_dim: int = Field(256, ge=1)
-    dropout: float = Field(0.1, ge=0, lt=1)
-    label_smoothing: float = Field(0.17, ge=0, lt=0.5)
-    lr: float = Field(1e-3, gt=0)
-    weight_decay: float = Field(1e-4, ge=0)
-    epochs: int = Field(30, ge=1)
-    batch_size: int = Field(128, ge=1)
-    patience: int = Field(5, ge=1)
+    type_embedding_dim: int = Field(default=8, ge=1)
+    hidden_dim: int = Field(default=256, ge=1)
+    dropout: float = Field(default=0.1, ge=0, lt=1)
+    label_smoothing: float = Field(default=0.17, ge=0, lt=0.5)
+    lr: float = Field(default=1e-3, gt=0)
+    weight_decay: float = Field(default=1e-4, ge=0)
+    epochs: int = Field(default=30, ge=1)
+    batch_size: int = Field(default=128, ge=1)
+    patience: int = Field(default=5, ge=1)
     seed: int = 42
-    num_types: int = Field(2, ge=1)  # statement-type ids (tweet / non-tweet by default)
+    num_types: int = Field(default=2, ge=1)  # statement-type ids (tweet / non-tweet by default)
     finetune: FinetuneConfig = FinetuneConfig()
 
     @model_validator(mode="after")

@@ -145,7 +145,7 @@ def build_collection(engine: Engine, config: Config, *, encoder_loader: EncoderL
         result = _run_steps(conn, config, task, encoder)  # 3) 4)
     report = pipeline.add_leakage(result, task, cfg)
     stored_config = {
-        "dataset": cfg.model_dump(mode="json"),
+        "dataset": cfg.model_dump(mode="json", exclude={"reuse_cache"}),
         "task": task.model_dump(mode="json"),
         "encoder": str(encoder.path) if encoder else None,
         "encoder_fingerprint": encoder.fingerprint() if encoder else None,

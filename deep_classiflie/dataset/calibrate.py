@@ -46,7 +46,9 @@ def pair_distances(emb: np.ndarray, pairs: np.ndarray) -> np.ndarray:
     return np.linalg.norm(unit[pairs[:, 0]] - unit[pairs[:, 1]], axis=1)
 
 
-def calibrate(emb: np.ndarray, groups: Sequence[str], text_hashes: Sequence[str], *, fpr: float = 1e-3, seed: int = 0) -> dict[str, Any]:
+def calibrate(
+    emb: np.ndarray, groups: Sequence[str], text_hashes: Sequence[str], *, fpr: float = 1e-3, seed: int = 0
+) -> dict[str, Any]:
     """Distance quantiles of restatements vs random pairs and the threshold at false-positive rate ``fpr``."""
     pos = pair_distances(emb, repeat_pairs(groups, text_hashes))
     neg = pair_distances(emb, random_pairs(groups, n_pairs=200_000, seed=seed))

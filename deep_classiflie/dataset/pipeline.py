@@ -98,7 +98,12 @@ def build_falsehood_members(
     embed: EmbedFn | None,
 ) -> BuildResult:
     """The binary falsehood task: steps 1 to 6 on falsehoods (label 1) and the speaker's statements."""
-    in_range = [r.with_label(1) for r in falsehoods if cfg.min_words <= r.word_count <= cfg.max_words]
+    types = cfg.falsehood_stream_types
+    in_range = [
+        r.with_label(1)
+        for r in falsehoods
+        if cfg.min_words <= r.word_count <= cfg.max_words and (types is None or r.statement_type in types)
+    ]
     false_recs, n_dupes = dedupe_falsehoods(in_range)
     if not false_recs:
         raise DatasetError(
@@ -106,7 +111,7 @@ def build_falsehood_members(
             hint="run `deep-classiflie ingest --source toronto_star` first (or widen dataset.min_words/max_words)",
         )
     steps: dict[str, Any] = {
-        "falsehoods": {"read": len(falsehoods), "in_word_range": len(in_range), "duplicate_text": n_dupes}
+        "falsehoods": {"read": len(falsehoods), "in_word_range_and_types": len(in_range), "duplicate_text": n_dupes}
     }
     candidates = select_candidate_truths(  # 1)
         statements,

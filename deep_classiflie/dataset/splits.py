@@ -18,8 +18,9 @@ def chronological_cuts(falsehood_days: Sequence[dt.date], fractions: Sequence[fl
     """The last day of train and of val, from the falsehoods' cumulative date distribution.
 
     1) sort the falsehood days; 2) train ends on the day of the falsehood at rank ``ceil(f_train·n)``,
-    val on the day at rank ``ceil((f_train+f_val)·n)``; 3) a whole day goes to one side, so the
-    realised fractions can differ a little from the asked ones (more so with few distinct days).
+    val on the day at rank ``ceil((f_train+f_val)·n)``; 3) move a cut by whole days where a split would
+    be empty. A whole day goes to one side, so the realised fractions can differ a little from the
+    asked ones (more so with few distinct days).
     """
     days = sorted(falsehood_days)  # 1)
     if len(set(days)) < 3:
@@ -27,13 +28,12 @@ def chronological_cuts(falsehood_days: Sequence[dt.date], fractions: Sequence[fl
             f"a chronological split needs falsehoods on at least 3 different days, found {len(set(days))}",
             hint="ingest more fact-check labels, or use a task with split: stratified",
         )
-    n = len(days)
-    uniq = sorted(set(days))
-    i1 = max(1, int(np.ceil(fractions[0] * n))) - 1  # 2)
-    i2 = max(i1 + 1, int(np.ceil((fractions[0] + fractions[1]) * n)) - 1)
-    cut1 = days[i1]
-    cut2 = max(days[min(i2, n - 1)], cut1)
-    # Keep every split non-empty: move a cut back one distinct day when it reaches the end.
+    n, uniq = len(days), sorted(set(days))
+    cut1 = days[max(1, int(np.ceil(fractions[0] * n))) - 1]  # 2)
+    cut2 = days[max(1, int(np.ceil((fractions[0] + fractions[1]) * n))) - 1]
+    # 3) Keep every split non-empty: val starts after train's last day, test keeps the last day.
+    if cut2 <= cut1:
+        cut2 = uniq[uniq.index(cut1) + 1] if cut1 != uniq[-1] else cut1
     if cut2 >= uniq[-1]:
         cut2 = uniq[-2]
     if cut1 >= cut2:
@@ -62,6 +62,14 @@ def chronological_split(
     return out
 
 
+def _stratify(labels: np.ndarray, share: float) -> np.ndarray | None:
+    """``labels`` when a stratified draw of ``share`` is possible (2+ per class, room for each class), else None."""
+    counts = np.unique(labels, return_counts=True)[1]
+    n_test = int(np.ceil(share * len(labels)))
+    ok = counts.min() >= 2 and len(counts) <= n_test <= len(labels) - len(counts)
+    return labels if ok else None
+
+
 def stratified_split(records: Sequence[Record], fractions: Sequence[float], *, seed: int) -> dict[int, str]:
     """Seeded split stratified by label; deterministic whatever the input order."""
     recs = sorted(records, key=lambda r: r.statement_id)
@@ -69,14 +77,13 @@ def stratified_split(records: Sequence[Record], fractions: Sequence[float], *, s
         return {}
     ids = np.array([r.statement_id for r in recs])
     labels = np.array([r.label for r in recs])
-    counts = np.bincount(labels - labels.min())
-    strat = labels if counts[counts > 0].min() >= 3 else None
     rest_ids, test_ids, rest_y, _ = train_test_split(
-        ids, labels, test_size=fractions[2], random_state=seed, stratify=strat
+        ids, labels, test_size=fractions[2], random_state=seed, stratify=_stratify(labels, fractions[2])
     )
     val_share = fractions[1] / (fractions[0] + fractions[1])
-    strat2 = rest_y if strat is not None else None
-    train_ids, val_ids = train_test_split(rest_ids, test_size=val_share, random_state=seed, stratify=strat2)
+    train_ids, val_ids = train_test_split(
+        rest_ids, test_size=val_share, random_state=seed, stratify=_stratify(rest_y, val_share)
+    )
     out = {int(i): "train" for i in train_ids}
     out.update({int(i): "val" for i in val_ids})
     out.update({int(i): "test" for i in test_ids})
@@ -104,7 +111,7 @@ def given_split(
             recs = sorted(train_pool, key=lambda r: r.statement_id)
             ids = np.array([r.statement_id for r in recs])
             labels = np.array([r.label for r in recs])
-            _, carved = train_test_split(ids, test_size=share, random_state=seed, stratify=labels)
+            _, carved = train_test_split(ids, test_size=share, random_state=seed, stratify=_stratify(labels, share))
             names = sorted(carve)  # one carved split in practice (test); several share it round-robin
             for pos, sid in enumerate(sorted(int(i) for i in carved)):
                 out[sid] = names[pos % len(names)]

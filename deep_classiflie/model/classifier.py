@@ -38,7 +38,7 @@ class FactClassifier(nn.Module):
 
     def input_embeddings(self) -> nn.Module:
         """The token embedding layer (integrated-gradients attribution works on its output)."""
-        return self.encoder.get_input_embeddings()  # type: ignore[operator,no-any-return]
+        return self.encoder.get_input_embeddings()  # type: ignore[operator]
 
     def pooled(
         self,
@@ -63,7 +63,7 @@ class FactClassifier(nn.Module):
         inputs_embeds: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Logits from token ids (or from ``inputs_embeds``, for attribution)."""
-        return self.head(self.pooled(input_ids, attention_mask, inputs_embeds=inputs_embeds), type_ids)  # type: ignore[no-any-return]
+        return self.head(self.pooled(input_ids, attention_mask, inputs_embeds=inputs_embeds), type_ids)
 
 
 def build_model(encoder_path: Path | None, head_cfg: HeadConfig) -> tuple[FactClassifier, Any]:

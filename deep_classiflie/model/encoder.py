@@ -58,7 +58,8 @@ class Encoder:
 
     @property
     def hidden_size(self) -> int:
-        return int(self.model.config.hidden_size)
+        config: Any = self.model.config
+        return int(config.hidden_size)
 
     def fingerprint(self) -> str:
         """Hash of the weights file(s) and config: feature caches are keyed by it."""

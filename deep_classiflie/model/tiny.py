@@ -83,7 +83,7 @@ def tiny_vocab() -> list[str]:
 
 def make_tiny_encoder(folder: Path, *, seed: int = 0, hidden: int = 32, layers: int = 2) -> Path:
     """Write a tiny random BERT + tokenizer as an HF folder and return it."""
-    from transformers import BertConfig, BertModel, BertTokenizerFast
+    from transformers import BertConfig, BertModel, BertTokenizerFast  # type: ignore[attr-defined]
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab_file = folder / "vocab.txt"

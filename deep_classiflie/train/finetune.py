@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -73,8 +72,11 @@ def train_step(
     label_smoothing: float,
     grad_clip: float,
     autocast: bool,
-) -> float:
-    """One optimisation step: forward (bf16 autocast on GPU), weighted loss, backward, clip, step."""
+) -> torch.Tensor:
+    """One optimisation step: forward (bf16 autocast on GPU), weighted loss, backward, clip, step.
+
+    Returns the detached loss tensor: reading it (``float``) would wait for the GPU on every step.
+    """
     device = next(model.parameters()).device
     batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
     ctx = torch.autocast(device.type, dtype=torch.bfloat16) if autocast else contextlib.nullcontext()
@@ -88,7 +90,7 @@ def train_step(
     if grad_clip > 0:
         torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], grad_clip)
     optimizer.step()
-    return float(loss.detach())
+    return loss.detach()
 
 
 @torch.no_grad()
@@ -182,7 +184,7 @@ def fit(
             log.info("epoch %d: phase %d, %d trainable tensors", state.epoch, state.phase, len(trainable))
         # 2) train one epoch
         ddp.train()
-        losses = []
+        losses: list[torch.Tensor] = []
         with progress(
             total=steps_per_epoch,
             description=f"epoch {state.epoch} phase {state.phase}",
@@ -210,7 +212,7 @@ def fit(
                 state.step += 1
                 losses.append(loss)
                 if state.step % cfg.log_every == 0:
-                    logger.step(state.step, loss, opt)
+                    logger.step(state.step, float(loss), opt)
                 bar.advance()
                 if cfg.max_steps is not None and state.step >= cfg.max_steps:
                     break
@@ -221,7 +223,7 @@ def fit(
         record = {
             "epoch": state.epoch,
             "phase": state.phase,
-            "train_loss": float(np.mean(losses)) if losses else float("nan"),
+            "train_loss": float(torch.stack(losses).mean()) if losses else float("nan"),
             **metrics,
         }
         state.history.append(record)
@@ -265,7 +267,10 @@ def fit(
         used = sorted(ckpt_dir.glob("recent-*"))
     else:
         used = topk.paths()[:1]
-    average_checkpoints(model, used) if len(used) > 1 else ckpt.load_model_weights(used[0], model)
+    if len(used) > 1:
+        average_checkpoints(model, used)
+    else:
+        ckpt.load_model_weights(used[0], model)
     final = evaluate(
         model, val, num_classes=num_classes, label_smoothing=label_smoothing, batch_size=cfg.batch_size * 2
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import torch
 from torch import nn
@@ -33,7 +34,7 @@ def build_optimizer(
     return torch.optim.AdamW(groups, lr=base_lr, weight_decay=weight_decay, fused=on_gpu or None)
 
 
-def phase_lr_lambda(*, warmup_steps: int, total_steps: int, floor: float = 0.1):  # type: ignore[no-untyped-def]
+def phase_lr_lambda(*, warmup_steps: int, total_steps: int, floor: float = 0.1) -> Callable[[int], float]:
     """Multiplier of the lr at step *s* of a phase.
 
     1) linear warmup over ``warmup_steps``; 2) cosine decay to ``floor`` at ``total_steps``;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import resource
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -14,9 +15,9 @@ class TrainLogger:
     def __init__(self, folder: Path, *, enabled: bool = True) -> None:
         self.folder = folder
         self.enabled = enabled
-        self._writer = None
+        self._writer: Any = None
 
-    def _w(self):  # type: ignore[no-untyped-def]
+    def _w(self) -> Any:
         if self._writer is None:
             from torch.utils.tensorboard import SummaryWriter
 

@@ -69,7 +69,9 @@ def parse_liar(data: bytes, *, config: IngestConfig, name: str = "train.tsv") ->
             statement_type="claim",
             meta=meta,
             speaker=rec["speaker"] or None,
-            label=LabelRecord(rating_source="politifact", source_label=rec["label"], label_class=LIAR_LABELS[rec["label"]]),
+            label=LabelRecord(
+                rating_source="politifact", source_label=rec["label"], label_class=LIAR_LABELS[rec["label"]]
+            ),
         )
 
 

@@ -50,7 +50,7 @@ CNN_TYPES = {
     "exchange with reporters": "exchange_with_reporters",
 }
 _HREF = re.compile(r"href=['\"]([^'\"]+)['\"]")
-_QUOTE_START = ("\"", "“", "‘", "'")
+_QUOTE_START = ('"', "“", "‘", "'")
 
 
 def toronto_star_type(place: str, category: str) -> str:

@@ -161,7 +161,19 @@ def prepare(
     when = record.statement_date
     if when is not None and when.tzinfo is not None:
         when = to_naive_utc(when)
-    return (None, None, ext, text, text_hash(text), when, kind, len(text.split()), record.is_retweet, meta_json, None), None
+    return (
+        None,
+        None,
+        ext,
+        text,
+        text_hash(text),
+        when,
+        kind,
+        len(text.split()),
+        record.is_retweet,
+        meta_json,
+        None,
+    ), None
 
 
 class _Writer:

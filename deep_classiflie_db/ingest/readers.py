@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from deep_classiflie.core.errors import DataSourceError
 from deep_classiflie_db.ingest.pipeline import Reject
@@ -19,7 +20,9 @@ from deep_classiflie_db.ingest.pipeline import Reject
 _BAD_UTF8 = re.compile("[\udc80-\udcff]")
 # Some shared files hold long fields (FakeNewsNet's tweet id lists exceed the default 128 KiB).
 FIELD_LIMIT = 1 << 26
-MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+MONTHS = {
+    m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)
+}
 _DATE_FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%dT%H:%M:%S",
@@ -53,7 +56,7 @@ def printable(raw: str) -> str:
 
 
 def csv_rows(
-    text: str, *, name: str, delimiter: str = ",", quoting: int = csv.QUOTE_MINIMAL
+    text: str, *, name: str, delimiter: str = ",", quoting: Any = csv.QUOTE_MINIMAL
 ) -> Iterator[tuple[int, str, list[str] | None, str | None]]:
     """Yield ``(line number, original text, fields, error)`` per CSV record; blank lines are not records.
 
@@ -148,7 +151,7 @@ def twitter_date(value: str) -> dt.datetime | None:
 def strip_outer_quotes(text: str) -> str:
     """Drop one pair of quotes around a whole quoted claim (``"We are…"`` → ``We are…``)."""
     t = text.strip()
-    if len(t) >= 2 and t[0] in "\"“" and t[-1] in "\"”":
+    if len(t) >= 2 and t[0] in '"“' and t[-1] in '"”':
         return t[1:-1].strip()
     return t
 

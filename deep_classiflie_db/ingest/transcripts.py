@@ -27,8 +27,37 @@ _LABEL = re.compile(r"^([A-Z][A-Z0-9 .,'’&/-]{0,60}):\s*")
 _SENT_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?][\"”’')\]]))\s+(?=[\"“‘'(\[]?[A-Z0-9])")
 # Words whose final dot does not end a sentence (single initials are handled separately).
 _ABBREVS = frozenset(
-    "Mr. Mrs. Ms. Dr. St. Jr. Sr. Gen. Sen. Rep. Gov. Lt. Col. Sgt. Capt. Prof. Rev. vs. No. Mt. Ft. Inc. Co. "
-    "U.S. U.N. U.K. D.C. a.m. p.m.".split()
+    [
+        "Mr.",
+        "Mrs.",
+        "Ms.",
+        "Dr.",
+        "St.",
+        "Jr.",
+        "Sr.",
+        "Gen.",
+        "Sen.",
+        "Rep.",
+        "Gov.",
+        "Lt.",
+        "Col.",
+        "Sgt.",
+        "Capt.",
+        "Prof.",
+        "Rev.",
+        "vs.",
+        "No.",
+        "Mt.",
+        "Ft.",
+        "Inc.",
+        "Co.",
+        "U.S.",
+        "U.N.",
+        "U.K.",
+        "D.C.",
+        "a.m.",
+        "p.m.",
+    ]
 )
 _CAMPAIGN_NAME = re.compile(r"^(\d{4}-\d{2}-\d{2}) (\d{2})\.(\d{2})\.(\d{2}) \(([^)]*)\) (.+?)\.txt$")
 _RALLY_NAME = re.compile(r"^([A-Za-z-]+?)([A-Z][a-z]{2})[a-z]*(\d{1,2})_(\d{4})\.txt$")
@@ -61,20 +90,28 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def speaker_turns(text: str, labels: Iterable[str]) -> Iterator[tuple[int, str]]:
-    """(paragraph index, paragraph) of the target speaker; an unlabelled text is all the speaker's.
+    """(paragraph index, paragraph) of the target speaker.
 
-    Text before the first label is an introduction by someone else and is left out.
+    1) the file labels the target's turns: follow turns; an unlabelled paragraph continues the current
+       speaker, and text before the first label (an introduction) is left out;
+    2) the file labels only others (a speech with ``Q:`` questions): a labelled paragraph is the other
+       speaker's, every unlabelled one is the target's;
+    3) no labels: the whole text is the target's.
     """
     wanted = {label.strip().upper() for label in labels}
     paragraphs = [p.strip() for p in text.splitlines()]
-    labelled = any(_LABEL.match(p) for p in paragraphs if p)
-    current: str | None = None if labelled else "*"
+    found = {m.group(1).strip().upper() for p in paragraphs if p and (m := _LABEL.match(p))}
+    follow_turns = bool(found & wanted)
+    current: str | None = None if follow_turns else "*"
     for i, para in enumerate(paragraphs):
         if not para:
             continue
-        if labelled and (m := _LABEL.match(para)):
+        m = _LABEL.match(para) if found else None
+        if m is not None:
             current = m.group(1).strip().upper()
             para = para[m.end() :].strip()
+        elif not follow_turns:
+            current = "*"
         if para and (current == "*" or current in wanted):
             yield i, para
 
@@ -92,9 +129,11 @@ def statements_of(
     """Statements of one transcript (ids ``doc_id:paragraph.sentence``, stable under the word filter)."""
     cfg: TranscriptsConfig = config.transcripts
     doc_meta = {"doc": doc, **(meta or {})}  # one dict for the whole document (the writer encodes it once)
+    found = False
     for para_no, para in speaker_turns(text, cfg.speaker_labels):
         units = [para] if cfg.split == "utterance" else split_sentences(para)
         for sent_no, unit in enumerate(units):
+            found = True
             ext = f"{doc_id}:{para_no}.{sent_no}"
             n = len(unit.split())
             if n < cfg.min_words or n > cfg.max_words:
@@ -108,6 +147,9 @@ def statements_of(
                 meta=doc_meta,
                 speaker=config.speaker,
             )
+    if not found:
+        # A file with nothing of the speaker in it is reported, not silently passed over.
+        yield Skip(doc, "no text of the target speaker")
 
 
 def _doc_id(date: dt.datetime | None, name: str) -> str:
@@ -137,14 +179,24 @@ def parse_campaign_corpus(files: Iterable[tuple[str, bytes]], *, config: IngestC
             continue
         status = [s.strip() for s in m.group(5).split(",")]
         version = status[1] if len(status) > 1 else None
-        if config.transcripts.prefer_as_spoken and version == "As written" and (m.group(1, 2, 3, 4), m.group(6)) in spoken:
+        if (
+            config.transcripts.prefer_as_spoken
+            and version == "As written"
+            and (m.group(1, 2, 3, 4), m.group(6)) in spoken
+        ):
             yield Skip(name, "as-written duplicate of an as-spoken transcript")
             continue
         text = _read(name, data)
         if isinstance(text, Reject):
             yield text
             continue
-        date = dt.datetime(*map(int, m.group(1).split("-")), *map(int, m.group(2, 3, 4)))
+        year, month, day = (int(x) for x in m.group(1).split("-"))
+        hour, minute, second = (int(x) for x in m.group(2, 3, 4))
+        try:
+            date = dt.datetime(year, month, day, hour, minute, second)
+        except ValueError:
+            yield Reject(name, f"impossible date or time in the file name: {m.group(1)} {m.group(2, 3, 4)}", None)
+            continue
         genre = m.group(6).split(",", 1)[0].lower()
         kind = next((v for k, v in _CAMPAIGN_TYPES.items() if genre.startswith(k)), "statement")
         meta = {"completeness": status[0], "version": version} if version else {"completeness": status[0]}

@@ -128,6 +128,7 @@ def read_condensed(data: bytes, *, name: str) -> tuple[list[Tweet], list[Reject]
             continue
         tid, text, created = item.get("id_str"), item.get("text"), item.get("created_at")
         why = None
+        when: dt.datetime | None = None
         if not isinstance(tid, str) or not tid.strip():
             why = "missing id_str"
         elif not isinstance(text, str) or not text.strip():
@@ -136,8 +137,8 @@ def read_condensed(data: bytes, *, name: str) -> tuple[list[Tweet], list[Reject]
             why = "invalid UTF-8"
         elif not isinstance(created, str) or (when := twitter_date(created)) is None:
             why = f"unparseable created_at {created!r}"
-        if why is not None:
-            rejects.append(Reject(loc, why, json.dumps(item)))
+        if why is not None or not isinstance(tid, str) or not isinstance(text, str) or when is None:
+            rejects.append(Reject(loc, why or "invalid tweet", json.dumps(item)))
             continue
         app = item.get("source")
         tweets.append(
@@ -161,7 +162,12 @@ def parse_tweets(files: Iterable[tuple[str, bytes]], *, config: IngestConfig) ->
     yield from to_records(tweets, config=config)
 
 
-_CSV_COLUMNS = {"id": ("id", "id_str"), "text": ("text",), "date": ("date", "created_at"), "rt": ("isretweet", "is_retweet")}
+_CSV_COLUMNS = {
+    "id": ("id", "id_str"),
+    "text": ("text",),
+    "date": ("date", "created_at"),
+    "rt": ("isretweet", "is_retweet"),
+}
 
 
 def parse_tweets_csv(data: bytes, *, config: IngestConfig, name: str = "tweets.csv") -> Iterator[Item]:

@@ -60,7 +60,9 @@ def start_run(conn: Connection, *, source_id: int, location: str | None, sha256:
             source_id=source_id, location=location, sha256=sha256, started_at=utcnow(), status="running"
         )
     )
-    return int(result.inserted_primary_key[0])
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 @dataclass
@@ -135,11 +137,29 @@ _TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r
 
 
 @functools.cache
-def _insert_sql(dialect_name: str) -> str:
-    """``INSERT [OR] IGNORE INTO statements (…) VALUES (?, …)`` compiled with positional parameters."""
+def _insert_sql(dialect_name: str, table_name: str = "statements") -> str:
+    """``INSERT [OR] IGNORE INTO <table> (…) VALUES (?, …)`` compiled with positional parameters."""
     dialect: sa.Dialect = sqlite.dialect() if dialect_name == "sqlite" else mysql.dialect(paramstyle="format")
-    values = {name: sa.bindparam(name) for name in STATEMENT_COLUMNS}
-    return str(insert_ignore(statements).values(values).compile(dialect=dialect))
+    table, columns = (
+        (statements, STATEMENT_COLUMNS) if table_name == "statements" else (fact_check_labels, LABEL_COLUMNS)
+    )
+    values: dict[str, Any] = {name: sa.bindparam(name) for name in columns}
+    return str(insert_ignore(table).values(values).compile(dialect=dialect))
+
+
+def _sqlite_value(value: Any) -> Any:
+    # The text form SQLAlchemy's SQLite DateTime writes and reads back.
+    return value.isoformat(sep=" ", timespec="microseconds") if isinstance(value, dt.datetime) else value
+
+
+def _raw_executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]) -> int:
+    """``executemany`` on the DBAPI connection inside ``conn``'s transaction; returns the driver's rowcount."""
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cur.executemany(sql, rows)
+        return max(int(cur.rowcount), 0)
+    finally:
+        cur.close()
 
 
 @functools.cache
@@ -178,9 +198,7 @@ def loader_engine(engine: Engine, *, infile_dir: Path) -> Engine | None:
     )
 
 
-def bulk_insert_statements(
-    conn: Connection, rows: Sequence[tuple[Any, ...]], *, infile: Path | None = None
-) -> int:
+def bulk_insert_statements(conn: Connection, rows: Sequence[tuple[Any, ...]], *, infile: Path | None = None) -> int:
     """Insert statement tuples (in :data:`STATEMENT_COLUMNS` order, ``meta`` already JSON) skipping stored ones.
 
     Goes below SQLAlchemy for speed: SQLite gets one ``executemany`` on the raw connection; MariaDB gets
@@ -196,7 +214,7 @@ def bulk_insert_statements(
         if conn.dialect.name == "sqlite":
             # Stored in the text form SQLAlchemy's SQLite DateTime writes and reads back.
             fixed = [
-                r[:5] + (r[5].isoformat(sep=" ", timespec="microseconds") if r[5] else None,) + r[6:] for r in rows
+                (*r[:5], r[5].isoformat(sep=" ", timespec="microseconds") if r[5] else None, *r[6:]) for r in rows
             ]
             cur.executemany(_insert_sql("sqlite"), fixed)
         elif infile is not None:
@@ -204,7 +222,9 @@ def bulk_insert_statements(
                 fh.write("".join("\t".join(map(_tsv_field, r)) + "\n" for r in rows))
             cur.execute(_load_data_sql(), (str(infile),))
         else:
-            cur.executemany(_insert_sql("mysql"), [tuple(int(v) if isinstance(v, bool) else v for v in r) for r in rows])
+            cur.executemany(
+                _insert_sql("mysql"), [tuple(int(v) if isinstance(v, bool) else v for v in r) for r in rows]
+            )
         return max(int(cur.rowcount), 0)
     finally:
         cur.close()
@@ -223,11 +243,30 @@ def statement_ids(conn: Connection, *, source_id: int, external_ids: Iterable[st
     return out
 
 
+LABEL_COLUMNS = (
+    "statement_id",
+    "rating_source",
+    "source_label",
+    "label_class",
+    "correction",
+    "url",
+    "labelled_at",
+    "ingest_run_id",
+)
+
+
 def insert_labels(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert fact-check labels, skipping (statement, rating source) pairs already stored."""
+    """Insert fact-check labels, skipping (statement, rating source) pairs already stored. Returns inserted.
+
+    Runs on the raw connection: the driver's rowcount of ``INSERT … IGNORE`` counts only new rows
+    (SQLAlchemy reports -1 for it on MariaDB).
+    """
     if not rows:
         return 0
-    return max(int(conn.execute(insert_ignore(fact_check_labels), list(rows)).rowcount), 0)
+    tuples = [tuple(r.get(c) for c in LABEL_COLUMNS) for r in rows]
+    if conn.dialect.name == "sqlite":
+        tuples = [tuple(_sqlite_value(v) for v in t) for t in tuples]
+    return _raw_executemany(conn, _insert_sql(conn.dialect.name, "fact_check_labels"), tuples)
 
 
 def insert_rejects(conn: Connection, *, run_id: int, rows: Sequence[tuple[str, str, str | None]]) -> None:

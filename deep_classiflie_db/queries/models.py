@@ -46,7 +46,7 @@ def register_model_version(
                 created_at=_utcnow(),
             )
         )
-        return int(result.inserted_primary_key[0])
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def get_model_version(

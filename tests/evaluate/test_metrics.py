@@ -30,6 +30,7 @@ def binary_data(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
     return y, p
 
 
+@pytest.mark.filterwarnings("ignore:A single label")
 @settings(max_examples=60, deadline=None)
 @given(binary_data())
 def test_binary_metrics_match_sklearn(data: tuple[np.ndarray, np.ndarray]) -> None:

@@ -124,8 +124,16 @@ def test_failed_parser_marks_run_failed_and_writes_nothing(engine: Engine) -> No
 
 def test_prepare_rejects_bad_ids_types_and_surrogates() -> None:
     cfg = IngestConfig()
-    assert prepare(StatementRecord("", "text", None, "tweet"), config=cfg)[1] == "external id must have 1..191 characters"
-    assert prepare(StatementRecord("x", "text", None, "t" * 33), config=cfg)[1] == "statement type must have 1..32 characters"
-    assert prepare(StatementRecord("x", "bad \ud800 text", None, "tweet"), config=cfg)[1] == "invalid Unicode (lone surrogate)"
+    assert (
+        prepare(StatementRecord("", "text", None, "tweet"), config=cfg)[1] == "external id must have 1..191 characters"
+    )
+    assert (
+        prepare(StatementRecord("x", "text", None, "t" * 33), config=cfg)[1]
+        == "statement type must have 1..32 characters"
+    )
+    assert (
+        prepare(StatementRecord("x", "bad \ud800 text", None, "tweet"), config=cfg)[1]
+        == "invalid Unicode (lone surrogate)"
+    )
     row, why = prepare(StatementRecord("x", "fine text", None, "tweet"), config=cfg)
     assert why is None and row is not None and row[2:8] == ("x", "fine text", text_hash("fine text"), None, "tweet", 2)

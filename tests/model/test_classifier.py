@@ -37,7 +37,9 @@ def test_save_load_round_trip_gives_identical_predictions(tmp_path: Path, tiny_e
     folder = tmp_path / "model"
     sha = save_model_folder(folder, model.eval(), tokenizer, train_config={"x": 1}, dataset={"hash": "abc"})
     assert len(sha) == 64
-    assert {"config.json", "model.safetensors", "head_config.json", "train_config.json", "dataset.json"} <= {p.name for p in folder.iterdir()}
+    assert {"config.json", "model.safetensors", "head_config.json", "train_config.json", "dataset.json"} <= {
+        p.name for p in folder.iterdir()
+    }
     split = tiny_splits["val"]
     clf = load_classifier(folder)
     again = load_classifier(folder)
@@ -65,7 +67,7 @@ def test_model_exposes_embeddings_and_pooled_vector(tiny_encoder_path: Path) -> 
 
 
 def test_loading_a_folder_without_head_config_names_the_file(tiny_encoder_path: Path) -> None:
-    with pytest.raises(ModelError, match="head_config.json"):
+    with pytest.raises(ModelError, match=r"head_config\.json"):
         load_classifier(tiny_encoder_path)
 
 

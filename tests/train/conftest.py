@@ -38,7 +38,11 @@ def make_split(name: str, n: int, *, seed: int) -> DatasetSplit:
 @pytest.fixture
 def tiny_splits() -> dict[str, DatasetSplit]:
     """train (24), val (8) and test (8) statements."""
-    return {"train": make_split("train", 24, seed=0), "val": make_split("val", 8, seed=1), "test": make_split("test", 8, seed=2)}
+    return {
+        "train": make_split("train", 24, seed=0),
+        "val": make_split("val", 8, seed=1),
+        "test": make_split("test", 8, seed=2),
+    }
 
 
 @pytest.fixture(autouse=True)
@@ -55,8 +59,14 @@ def tiny_albert_path(tmp_path: Path, tiny_encoder_path: Path) -> Path:
     torch.manual_seed(0)
     tok = AutoTokenizer.from_pretrained(str(tiny_encoder_path))
     cfg = AlbertConfig(
-        vocab_size=len(tok), embedding_size=16, hidden_size=32, num_attention_heads=2,
-        intermediate_size=64, num_hidden_layers=2, num_hidden_groups=1, max_position_embeddings=128,
+        vocab_size=len(tok),
+        embedding_size=16,
+        hidden_size=32,
+        num_attention_heads=2,
+        intermediate_size=64,
+        num_hidden_layers=2,
+        num_hidden_groups=1,
+        max_position_embeddings=128,
     )
     AlbertModel(cfg).save_pretrained(str(folder))
     tok.save_pretrained(str(folder))

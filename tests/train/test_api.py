@@ -25,7 +25,9 @@ def _config(tmp_path: Path, encoder: Path, **train: object) -> Config:
 
 
 @pytest.mark.parametrize("full", [False, True], ids=["head_on_cached_features", "finetuned"])
-def test_train_model_registers_a_folder_that_predicts_raw_text(full: bool, sqlite_engine, tiny_encoder_path, tiny_splits, tmp_path) -> None:
+def test_train_model_registers_a_folder_that_predicts_raw_text(
+    full: bool, sqlite_engine, tiny_encoder_path, tiny_splits, tmp_path
+) -> None:
     cfg = _config(tmp_path, tiny_encoder_path, finetune={"max_epochs": 2, "batch_size": 8, "top_k": 2, "swa_n": 2})
     info = train_model(sqlite_engine, cfg, tiny_splits, collection_id=None, out_dir=tmp_path / "models", full=full)
     row = get_model_version(sqlite_engine, model_version_id=info.model_version_id)

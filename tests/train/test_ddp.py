@@ -64,3 +64,48 @@ def _initial(encoder: Path) -> dict[str, torch.Tensor]:
         model, _ = build_model(encoder, HeadConfig(input_dim=32, hidden_dim=16, dropout=0.0))
         _INIT["w"] = model.state_dict()
     return _INIT["w"]
+
+
+def _fit_worker(rank: int, world: int, init: str, encoder: str, out: str) -> None:
+    from deep_classiflie.config.train import FinetuneConfig
+    from deep_classiflie.train.finetune import fit
+    from deep_classiflie.train.schedule import parse_schedule, resolve_schedule
+
+    torch.set_num_threads(1)
+    tdist.init_process_group("gloo", init_method=init, rank=rank, world_size=world)
+    try:
+        torch.manual_seed(0)
+        model, tok = build_model(Path(encoder), HeadConfig(input_dim=32, hidden_dim=16))
+        phases = parse_schedule(
+            {0: {"params": ["head\\..*"], "max_transition_epoch": 1}, 1: {"params": ["encoder\\..*"], "lr": 1e-3}}
+        )
+        resolved = resolve_schedule(phases, [n for n, _ in model.named_parameters()])
+        train = encode_split(make_split("train", 16, seed=0), tok, max_length=32)
+        val = encode_split(make_split("val", 8, seed=1), tok, max_length=32)
+        cfg = FinetuneConfig(base_lr=1e-2, max_epochs=3, batch_size=8, top_k=2, swa_n=2)
+        result = fit(
+            model,
+            train,
+            val,
+            phases=phases,
+            resolved=resolved,
+            cfg=cfg,
+            num_classes=2,
+            label_smoothing=0.1,
+            weight_decay=0.0,
+            seed=1,
+            out_dir=Path(out) / "run",
+            dist=DistInfo(rank, world),
+        )
+        save_file({k: v.contiguous() for k, v in result.model.state_dict().items()}, f"{out}/fit{rank}.safetensors")
+    finally:
+        tdist.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_phased_fit_under_ddp_ends_with_the_same_weights_on_every_rank(tiny_encoder_path: Path, tmp_path: Path) -> None:
+    init = f"file://{tmp_path / 'rendezvous'}"
+    mp.spawn(_fit_worker, args=(2, init, str(tiny_encoder_path), str(tmp_path)), nprocs=2, join=True)
+    r0, r1 = (load_file(str(tmp_path / f"fit{r}.safetensors")) for r in (0, 1))
+    assert all(torch.equal(r0[k], r1[k]) for k in r0)
+    assert (tmp_path / "run" / "checkpoints" / "last" / "state.json").is_file()

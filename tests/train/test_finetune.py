@@ -22,26 +22,52 @@ SCHEDULE = {
     0: {"params": ["head\\..*"], "max_transition_epoch": 1},
     1: {"params": ["encoder\\.pooler\\..*"], "lr": 1e-3, "max_transition_epoch": 2},
     2: {"params": ["encoder\\.encoder\\.layer\\.\\d+\\.output\\..*"], "lr": 1e-3, "max_transition_epoch": 3},
-    3: {"params": ["encoder\\.embeddings\\..*", "encoder\\.encoder\\.layer\\.\\d+\\.(attention|intermediate)\\..*"], "lr": 5e-4},
+    3: {
+        "params": ["encoder\\.embeddings\\..*", "encoder\\.encoder\\.layer\\.\\d+\\.(attention|intermediate)\\..*"],
+        "lr": 5e-4,
+    },
 }
 # (epoch the phase starts, phase, trainable tensors) for the tiny BERT (see test_schedule.EXPECTED).
 TRANSITIONS = [(1, 1, 9), (2, 2, 17), (3, 3, 46)]
 
 
-def _run(tiny_encoder_path: Path, splits, out: Path, *, resume: Path | None = None, stop_after: int | None = None, **cfg):
+def _run(
+    tiny_encoder_path: Path, splits, out: Path, *, resume: Path | None = None, stop_after: int | None = None, **cfg
+):
     torch.manual_seed(0)
     model, tok = build_model(tiny_encoder_path, HeadConfig(input_dim=32, hidden_dim=16, max_length=32))
     names = [n for n, _ in model.named_parameters()]
     phases = parse_schedule(SCHEDULE)
-    settings = {"base_lr": 1e-2, "max_epochs": 5, "batch_size": 8, "patience": 10, "top_k": 2, "swa_n": 2, "log_every": 1, **cfg}
+    settings = {
+        "base_lr": 1e-2,
+        "max_epochs": 5,
+        "batch_size": 8,
+        "patience": 10,
+        "top_k": 2,
+        "swa_n": 2,
+        "log_every": 1,
+        **cfg,
+    }
     return fit(
-        model, encode_split(splits["train"], tok, max_length=32), encode_split(splits["val"], tok, max_length=32),
-        phases=phases, resolved=resolve_schedule(phases, names), cfg=FinetuneConfig(**settings),
-        num_classes=2, label_smoothing=0.17, weight_decay=0.01, seed=3, out_dir=out, resume_from=resume, stop_after=stop_after,
+        model,
+        encode_split(splits["train"], tok, max_length=32),
+        encode_split(splits["val"], tok, max_length=32),
+        phases=phases,
+        resolved=resolve_schedule(phases, names),
+        cfg=FinetuneConfig(**settings),
+        num_classes=2,
+        label_smoothing=0.17,
+        weight_decay=0.01,
+        seed=3,
+        out_dir=out,
+        resume_from=resume,
+        stop_after=stop_after,
     )
 
 
-def test_phases_change_at_their_bounds_with_the_expected_trainable_parameters(tiny_encoder_path, tiny_splits, tmp_path) -> None:
+def test_phases_change_at_their_bounds_with_the_expected_trainable_parameters(
+    tiny_encoder_path, tiny_splits, tmp_path
+) -> None:
     result = _run(tiny_encoder_path, tiny_splits, tmp_path / "run", swa="none")
     got = [(t["epoch"], t["phase"], t["trainable"]) for t in result.state.transitions]
     assert got == TRANSITIONS
@@ -54,7 +80,9 @@ def test_phases_change_at_their_bounds_with_the_expected_trainable_parameters(ti
 def test_resume_reproduces_the_uninterrupted_run_exactly(tiny_encoder_path, tiny_splits, tmp_path) -> None:
     full = _run(tiny_encoder_path, tiny_splits, tmp_path / "a", swa="none")
     _run(tiny_encoder_path, tiny_splits, tmp_path / "b", swa="none", stop_after=2)  # interrupted after 2 epochs
-    resumed = _run(tiny_encoder_path, tiny_splits, tmp_path / "b", swa="none", resume=tmp_path / "b" / "checkpoints" / "last")
+    resumed = _run(
+        tiny_encoder_path, tiny_splits, tmp_path / "b", swa="none", resume=tmp_path / "b" / "checkpoints" / "last"
+    )
     assert [h["val_loss"] for h in resumed.state.history] == [h["val_loss"] for h in full.state.history]
     a, b = full.model.state_dict(), resumed.model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
@@ -107,7 +135,9 @@ def test_loading_a_folder_that_is_not_a_checkpoint_says_so(tmp_path) -> None:
         load_checkpoint(tmp_path, net, opt, torch.optim.lr_scheduler.LambdaLR(opt, lambda s: 1.0))
 
 
-@pytest.mark.parametrize("metric,values,best", [("val_loss", [0.5, 0.3, 0.4], 0.3), ("val_mcc", [0.1, 0.6, 0.4], 0.6)], ids=["loss", "mcc"])
+@pytest.mark.parametrize(
+    "metric,values,best", [("val_loss", [0.5, 0.3, 0.4], 0.3), ("val_mcc", [0.1, 0.6, 0.4], 0.6)], ids=["loss", "mcc"]
+)
 def test_top_k_keeps_the_best(metric: str, values: list[float], best: float) -> None:
     top = TopK(metric, 2)
     dropped = [top.add(v, i, Path(f"e{i}")) for i, v in enumerate(values)]

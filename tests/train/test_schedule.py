@@ -37,7 +37,9 @@ def _model(path: Path):
 
 
 @pytest.mark.parametrize("schedule", ["bert_minilm.yaml", "albert_base.yaml"], ids=["minilm", "albert"])
-def test_shipped_schedules_thaw_the_expected_parameters(schedule: str, tiny_encoder_path: Path, tiny_albert_path: Path) -> None:
+def test_shipped_schedules_thaw_the_expected_parameters(
+    schedule: str, tiny_encoder_path: Path, tiny_albert_path: Path
+) -> None:
     model = _model(tiny_albert_path if "albert" in schedule else tiny_encoder_path)
     names = [n for n, _ in model.named_parameters()]
     phases = load_schedule(SCHEDULES / schedule)
@@ -71,7 +73,10 @@ def test_a_parameter_in_two_phases_is_an_error() -> None:
         ({1: {"params": ["x"]}}, "without gaps"),
         ({0: {"params": []}}, "non-empty 'params'"),
         ({0: {"params": ["x"], "lrr": 1}}, "unknown keys"),
-        ({0: {"params": ["x"], "max_transition_epoch": 4}, 1: {"params": ["y"], "max_transition_epoch": 2}}, "must not decrease"),
+        (
+            {0: {"params": ["x"], "max_transition_epoch": 4}, 1: {"params": ["y"], "max_transition_epoch": 2}},
+            "must not decrease",
+        ),
     ],
     ids=["gap", "empty", "typo", "decreasing"],
 )

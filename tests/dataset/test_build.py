@@ -1,0 +1,72 @@
+"""build_collection end to end on a small store, with the tiny encoder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+from sqlalchemy.engine import Engine
+
+from deep_classiflie.config import load_config
+from deep_classiflie.core.errors import DatasetError
+from deep_classiflie.dataset import build_collection, latest_collection, load_splits, read_manifest
+from deep_classiflie.model.encoder import load_encoder
+from deep_classiflie_db.queries import dataset as q
+from tests.dataset.helpers import seed_store
+
+
+def _config(tmp_path: Path, *overrides: str):
+    return load_config(None, [f"paths.data_dir={tmp_path}", "dataset.max_truths_per_falsehood=2", *overrides])
+
+
+@pytest.fixture
+def loader(tiny_encoder_path: Path):
+    torch.set_num_threads(1)
+    return lambda: load_encoder(tiny_encoder_path)
+
+
+def test_build_stores_members_exclusions_and_snapshot(sqlite_engine: Engine, tmp_path: Path, loader) -> None:
+    seed_store(sqlite_engine)
+    info = build_collection(sqlite_engine, _config(tmp_path), encoder_loader=loader)
+    assert info.snapshot_dir == tmp_path / "datasets" / info.content_hash and not info.reused
+    splits = load_splits(info.snapshot_dir)
+    assert sum(int((s.labels == 1).sum()) for s in splits.values()) == 30
+    dates = {s: {str(d)[:10] for d in splits[s].dates} for s in splits}
+    assert not (dates["train"] & dates["val"] or dates["val"] & dates["test"] or dates["train"] & dates["test"])
+    assert set(splits["val"].weights.tolist()) == {1.0}
+    with sqlite_engine.connect() as conn:
+        assert q.exclusion_counts(conn, collection_id=info.id)["hash"] == 1
+        members = q.collection_members(conn, collection_id=info.id)
+    assert len(members) == sum(len(s) for s in splits.values())
+    assert info.report is not None and info.report["one_class_types"] == [
+        "statement type 'speech' occurs only as 'falsehood' (20 statements)"
+    ]
+    assert read_manifest(info.snapshot_dir)["classes"] == ["not_falsehood", "falsehood"]
+    assert latest_collection(sqlite_engine, "trump_falsehoods", data_dir=tmp_path) == info
+
+
+def test_same_store_and_config_give_the_same_hash(sqlite_engine: Engine, tmp_path: Path, loader) -> None:
+    seed_store(sqlite_engine)
+    first = build_collection(sqlite_engine, _config(tmp_path), encoder_loader=loader)
+    again = build_collection(sqlite_engine, _config(tmp_path), encoder_loader=loader)
+    assert again.reused and again.id == first.id
+    rebuilt = build_collection(sqlite_engine, _config(tmp_path, "dataset.reuse_cache=false"), encoder_loader=loader)
+    assert not rebuilt.reused and rebuilt.content_hash == first.content_hash and rebuilt.id == first.id
+    other = build_collection(sqlite_engine, _config(tmp_path, "dataset.seed=1"), encoder_loader=loader)
+    assert other.content_hash != first.content_hash
+
+
+def test_liar_given_splits_and_meta_features(sqlite_engine: Engine, tmp_path: Path) -> None:
+    seed_store(sqlite_engine)
+    info = build_collection(sqlite_engine, _config(tmp_path, "dataset.task=liar_6way", "dataset.name=liar"))
+    splits = load_splits(info.snapshot_dir)
+    assert [len(splits[s]) for s in ("train", "val", "test")] == [28, 8, 4]
+    assert splits["train"].meta_names == ("party=democrat", "party=republican", "party=<other>")
+    assert splits["val"].meta is not None and splits["val"].meta.shape == (8, 3)
+
+
+def test_empty_store_says_what_to_ingest(sqlite_engine: Engine, tmp_path: Path, loader) -> None:
+    with pytest.raises(DatasetError) as err:
+        build_collection(sqlite_engine, _config(tmp_path), encoder_loader=loader)
+    assert "ingest --source toronto_star" in (err.value.hint or "")
