@@ -8,6 +8,8 @@ Sections are grouped by pipeline stage so that each stage adds its tables in its
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 
@@ -22,7 +24,11 @@ metadata = sa.MetaData(naming_convention=NAMING)
 
 # MariaDB needs explicit lengths on indexed strings; 191 chars keeps utf8mb4 keys under 767 bytes.
 KEY = 191
-MARIADB_TABLE_ARGS = {"mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin"}
+MARIADB_TABLE_ARGS: dict[str, Any] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+}
 # Long texts: TEXT holds 64 KiB on MariaDB; MEDIUMTEXT there, TEXT elsewhere.
 LongText = sa.Text().with_variant(mysql.MEDIUMTEXT(), "mysql")
 # Microsecond precision on MariaDB (DATETIME defaults to whole seconds there).

@@ -86,7 +86,7 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> None:  # type: ignore[no-untyped-def]
+def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> None:
     console = Console()
     if ingest_rows:
         table = Table(title="Ingest")
@@ -103,12 +103,19 @@ def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> 
         pos = int((s.labels == 1).sum())
         table.add_row(name, str(len(s)), str(pos), str(len(s) - pos))
     console.print(table)
+    flags = (info.report or {}).get("flags", [])
+    for flag in flags:
+        console.print(f"leakage flag: {flag}", style="bold yellow", markup=False)
+    if flags:
+        console.print(
+            "(see `deep-classiflie dataset report`: metrics below can reflect when/where, not only falsehood)"
+        )
     table = Table(title=f"Test metrics — {model.name} (head on cached features, CPU)")
     for col in ("scope", "n", "AUC", "MCC", "accuracy", "F1"):
         table.add_column(col, justify="right" if col != "scope" else "left")
     for scope, metrics in result.metrics.items():
 
-        def fmt(key: str, metrics=metrics) -> str:  # type: ignore[no-untyped-def]
+        def fmt(key: str, metrics=metrics) -> str:
             est = metrics.get(key)
             if est is None or est.value is None:
                 return "-"

@@ -10,6 +10,7 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -17,7 +18,7 @@ from rich.progress import (
 
 
 class _Bar:
-    def __init__(self, prog: Progress | None, task: int | None) -> None:
+    def __init__(self, prog: Progress | None, task: TaskID | None) -> None:
         self._prog, self._task = prog, task
 
     def advance(self, n: int = 1) -> None:

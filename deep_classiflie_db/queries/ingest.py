@@ -213,9 +213,7 @@ def bulk_insert_statements(conn: Connection, rows: Sequence[tuple[Any, ...]], *,
     try:
         if conn.dialect.name == "sqlite":
             # Stored in the text form SQLAlchemy's SQLite DateTime writes and reads back.
-            fixed = [
-                (*r[:5], r[5].isoformat(sep=" ", timespec="microseconds") if r[5] else None, *r[6:]) for r in rows
-            ]
+            fixed = [(*r[:5], r[5].isoformat(sep=" ", timespec="microseconds") if r[5] else None, *r[6:]) for r in rows]
             cur.executemany(_insert_sql("sqlite"), fixed)
         elif infile is not None:
             with infile.open("w", encoding="utf-8", newline="\n") as fh:

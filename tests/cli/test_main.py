@@ -45,7 +45,9 @@ def test_missing_config_file(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().err.startswith("Error: config file nope.yaml does not exist — check the path")
 
 
-def test_unreachable_database_names_the_fix(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_database_names_the_fix(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("DC_DB_URL", "mysql+mysqlconnector://root@127.0.0.1:1/none")
     assert main(["db", "upgrade"]) == 1
     err = capsys.readouterr().err
