@@ -7,6 +7,7 @@ number it prints is labelled so ("head on cached features, CPU").
 from __future__ import annotations
 
 import argparse
+import math
 import time
 from pathlib import Path
 
@@ -86,6 +87,15 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
     return 0
 
 
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)
+
+
+def _fmt(value: float | None) -> str:
+    """Three decimals, or n/a where a metric is undefined (e.g. AUC of a one-class scope)."""
+    return f"{value:.3f}" if _finite(value) else "n/a"
+
+
 def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> None:
     console = Console()
     if ingest_rows:
@@ -111,19 +121,17 @@ def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> 
             "(see `deep-classiflie dataset report`: metrics below can reflect when/where, not only falsehood)"
         )
     table = Table(title=f"Test metrics — {model.name} (head on cached features, CPU)")
-    for col in ("scope", "n", "AUC", "MCC", "accuracy", "F1"):
+    for col in ("scope", "n", "AUC (95% CI)", "MCC", "accuracy", "F1"):
         table.add_column(col, justify="right" if col != "scope" else "left")
     for scope, metrics in result.metrics.items():
-
-        def fmt(key: str, metrics=metrics) -> str:
-            est = metrics.get(key)
-            if est is None or est.value is None:
-                return "-"
-            ci = f" [{est.ci_low:.3f}, {est.ci_high:.3f}]" if est.ci_low is not None else ""
-            return f"{est.value:.3f}{ci}"
-
-        table.add_row(scope, str(result.counts.get(scope, "")), fmt("auc"), fmt("mcc"), fmt("accuracy"), fmt("f1"))
+        auc = metrics.get("auc")
+        auc_text = _fmt(auc.value if auc else None)
+        if auc is not None and _finite(auc.value) and _finite(auc.ci_low) and _finite(auc.ci_high):
+            auc_text += f" ({auc.ci_low:.3f}–{auc.ci_high:.3f})"
+        row = [_fmt(metrics[k].value if k in metrics else None) for k in ("mcc", "accuracy", "f1")]
+        table.add_row(scope, str(result.counts.get(scope, "")), auc_text, *row)
     console.print(table)
+    console.print("n/a: undefined for a scope holding one class only", style="dim")
     for (text, stype), p in zip(EXAMPLES, probs, strict=True):
         console.print(f"predict ({stype}) p(falsehood)={float(p[1]):.3f}  {text}", markup=False)
     console.print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))
