@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from deep_classiflie.core.errors import StoreError
+from deep_classiflie_db.queries import models
 from deep_classiflie_db.queries.ingest import utcnow
 from deep_classiflie_db.schema import (
     confidence_buckets,
@@ -25,7 +26,6 @@ from deep_classiflie_db.schema import (
     ingest_runs,
     metric_history,
     model_calibrations,
-    model_versions,
     predictions,
     publications,
     statements,
@@ -35,27 +35,24 @@ _CHUNK = 900  # under SQLite's bound-parameter limit
 
 
 def model_version(engine: Engine, *, ref: str | int) -> dict[str, Any]:
-    """The model version named ``ref`` or with id ``ref``; StoreError when there is none."""
-    cond = model_versions.c.name == str(ref)
-    if str(ref).isdigit():
-        cond = sa.or_(cond, model_versions.c.id == int(ref))
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(model_versions).where(cond).order_by(model_versions.c.id).limit(1)).first()
+    """The model version with id ``ref`` or named ``ref``; StoreError when there is none."""
+    text = str(ref)
+    row = models.get_model_version(engine, model_version_id=int(text)) if text.isdigit() else None
+    row = row or models.get_model_version(engine, name=text)
     if row is None:
         raise StoreError(
             f"no model version named or numbered {ref!r} in the store",
             hint="pass a name or id printed by `deep-classiflie train`, or train one first",
         )
-    return dict(row._mapping)
+    return row
 
 
 def latest_model_version(engine: Engine) -> dict[str, Any]:
     """The newest model version; StoreError when none has been trained."""
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(model_versions).order_by(model_versions.c.id.desc()).limit(1)).first()
+    row = models.latest_model_version(engine)
     if row is None:
         raise StoreError("the store has no model versions yet", hint="train one with `deep-classiflie train`")
-    return dict(row._mapping)
+    return row
 
 
 def collection(engine: Engine, *, collection_id: int) -> dict[str, Any] | None:
