@@ -120,7 +120,8 @@ def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> 
         console.print(
             "(see `deep-classiflie dataset report`: metrics below can reflect when/where, not only falsehood)"
         )
-    table = Table(title=f"Test metrics — {model.name} (head on cached features, CPU)")
+    console.print(f"model version {model.model_version_id}: {model.name}", markup=False, soft_wrap=True)
+    table = Table(title="Test metrics (head on cached features, CPU)")
     for col in ("scope", "n", "AUC (95% CI)", "MCC", "accuracy", "F1"):
         table.add_column(col, justify="right" if col != "scope" else "left")
     for scope, metrics in result.metrics.items():

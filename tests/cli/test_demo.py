@@ -37,7 +37,7 @@ def test_demo_runs_whole_chain(
         "demo",
     ]
     assert main(args) == 0
-    out = capsys.readouterr().out
+    out = " ".join(capsys.readouterr().out.split())
     assert "Test metrics" in out and "head on cached features, CPU" in out
     engine = make_engine(f"sqlite:///{tmp_path / 'dc' / 'deep_classiflie.sqlite'}")
     with engine.connect() as conn:
