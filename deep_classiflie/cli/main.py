@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "deep_classiflie.cli.train",
     "deep_classiflie.cli.evaluate",
     "deep_classiflie.cli.predict",
+    "deep_classiflie.cli.serve",
     "deep_classiflie.cli.demo",
 ]
 

@@ -1,0 +1,1 @@
+"""HTTP inference service (FastAPI): predictions with their confidence bucket's track record."""
