@@ -13,7 +13,7 @@ from typing import Any
 from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie.core.errors import DataSourceError
 from deep_classiflie_db.ingest.pipeline import LabelRecord, Reject, StatementRecord
-from deep_classiflie_db.ingest.readers import bad_utf8, check_row, csv_rows, decode, header_index
+from deep_classiflie_db.ingest.readers import check_row, csv_rows, decode, read_header
 
 Item = StatementRecord | Reject
 
@@ -84,13 +84,10 @@ def parse_liar_files(files: Iterable[tuple[str, bytes]], *, config: IngestConfig
 def parse_mediaeval(data: bytes, *, config: IngestConfig, name: str = "train.csv") -> Iterator[Item]:
     """MediaEval 2020 FakeNews dev tweets: ``ID,Text,Label`` with Label 1..3 → class 0..2."""
     rows = csv_rows(decode(data), name=name)
-    first = next(rows, None)
-    if first is None or first[2] is None or bad_utf8(first[1]):
-        raise DataSourceError(f"{name} has no readable header row", hint="give the file with its ID,Text,Label header")
-    col = header_index(first[2], ("id", "text", "label"), name=name, fix="give the file with its ID,Text,Label header")
+    header, col = read_header(rows, name, ("id", "text", "label"), fix="give the file with its ID,Text,Label header")
     for line_no, raw, fields, error in rows:
         loc = f"{name}:{line_no}"
-        row, reject = check_row(loc, raw, fields, error, len(first[2]))
+        row, reject = check_row(loc, raw, fields, error, len(header))
         if row is None:
             yield reject  # type: ignore[misc]
             continue
@@ -126,13 +123,12 @@ def parse_fakenewsnet(files: Iterable[tuple[str, bytes]], *, config: IngestConfi
                 hint="name the files like politifact_fake.csv and politifact_real.csv",
             )
         rows = csv_rows(decode(data), name=name)
-        first = next(rows, None)
-        if first is None or first[2] is None or bad_utf8(first[1]):
-            raise DataSourceError(f"{name} has no readable header row", hint="give the file with its header row")
-        col = header_index(first[2], ("id", "news_url", "title"), name=name, fix="give the id,news_url,title columns")
+        header, col = read_header(
+            rows, name, ("id", "news_url", "title"), fix="give the file with its id,news_url,title header row"
+        )
         for line_no, raw, fields, error in rows:
             loc = f"{name}:{line_no}"
-            row, reject = check_row(loc, raw, fields, error, len(first[2]))
+            row, reject = check_row(loc, raw, fields, error, len(header))
             if row is None:
                 yield reject  # type: ignore[misc]
                 continue
@@ -140,8 +136,8 @@ def parse_fakenewsnet(files: Iterable[tuple[str, bytes]], *, config: IngestConfi
                 yield Reject(loc, "missing id", raw)
                 continue
             meta: dict[str, Any] = {"news_url": row[col["news_url"]].strip(), "file": name}
-            if "tweet_ids" in {h.strip().lower() for h in first[2]}:
-                meta["n_tweet_ids"] = len(row[[h.strip().lower() for h in first[2]].index("tweet_ids")].split())
+            if "tweet_ids" in col:
+                meta["n_tweet_ids"] = len(row[col["tweet_ids"]].split())
             yield StatementRecord(
                 external_id=row[col["id"]].strip(),
                 text=row[col["title"]],

@@ -20,9 +20,9 @@ from deep_classiflie_db.ingest.readers import (
     content_id,
     csv_rows,
     decode,
-    header_index,
     parse_date,
     printable,
+    read_header,
     strip_outer_quotes,
 )
 
@@ -67,7 +67,7 @@ def toronto_star_type(place: str, category: str) -> str:
 def parse_toronto_star(data: bytes, *, config: IngestConfig, name: str = "liar.csv") -> Iterator[Item]:
     """Toronto Star false claims (``liar.csv``): every row a falsehood, ``claim`` the quoted statement."""
     rows = csv_rows(decode(data), name=name)
-    header, col = _header(rows, name, ("number", "date", "place", "claim", "infact", "source", "placecategory"))
+    header, col = read_header(rows, name, ("number", "date", "place", "claim", "infact", "source", "placecategory"))
     for line_no, raw, fields, error in rows:
         loc = f"{name}:{line_no}"
         row, reject = check_row(loc, raw, fields, error, len(header))
@@ -103,7 +103,7 @@ def parse_toronto_star(data: bytes, *, config: IngestConfig, name: str = "liar.c
 def parse_cnn(data: bytes, *, config: IngestConfig, name: str = "fcheck_temp.csv") -> Iterator[Item]:
     """CNN "Facts First" false claims; a claim that describes rather than quotes is flagged in meta."""
     rows = csv_rows(decode(data), name=name)
-    header, col = _header(rows, name, ("date", "forum", "kind_of_forum", "claim", "fact_check", "source_article"))
+    header, col = read_header(rows, name, ("date", "forum", "kind_of_forum", "claim", "fact_check", "source_article"))
     seen: dict[str, int] = {}
     for line_no, raw, fields, error in rows:
         loc = f"{name}:{line_no}"
@@ -219,7 +219,7 @@ def _generic_rows(
                 yield f"{name}:[{i}]", raw, item
         return
     rows = csv_rows(decode(data), name=name, delimiter=spec.delimiter)
-    header, _ = _header(rows, name, wanted, fix=fix)
+    header, _ = read_header(rows, name, wanted, fix=fix)
     keys = [h.strip() for h in header]
     for line_no, raw, fields, error in rows:
         loc = f"{name}:{line_no}"
@@ -228,17 +228,3 @@ def _generic_rows(
             yield loc, printable(raw), reject.reason if reject else "unreadable row"
         else:
             yield loc, raw, dict(zip(keys, row, strict=True))
-
-
-def _header(
-    rows: Iterator[tuple[int, str, list[str] | None, str | None]],
-    name: str,
-    required: tuple[str, ...] | list[str],
-    *,
-    fix: str = "give the file as published (a CSV with its header row)",
-) -> tuple[list[str], dict[str, int]]:
-    """Read the header row: a missing or unreadable header is a DataSourceError."""
-    first = next(rows, None)
-    if first is None or first[2] is None or bad_utf8(first[1]):
-        raise DataSourceError(f"{name} has no readable header row", hint=fix)
-    return first[2], header_index(first[2], required, name=name, fix=fix)

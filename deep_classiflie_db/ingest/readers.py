@@ -102,6 +102,20 @@ def header_index(header: Sequence[str], required: Sequence[str], *, name: str, f
     return index
 
 
+def read_header(
+    rows: Iterator[tuple[int, str, list[str] | None, str | None]],
+    name: str,
+    required: Sequence[str],
+    *,
+    fix: str = "give the file as published (a CSV with its header row)",
+) -> tuple[list[str], dict[str, int]]:
+    """Read the header row of ``csv_rows``: a missing or unreadable header, or a missing column, is a DataSourceError."""
+    first = next(rows, None)
+    if first is None or first[2] is None or bad_utf8(first[1]):
+        raise DataSourceError(f"{name} has no readable header row", hint=fix)
+    return first[2], header_index(first[2], required, name=name, fix=fix)
+
+
 def check_row(
     location: str, raw: str, fields: list[str] | None, error: str | None, width: int
 ) -> tuple[list[str], None] | tuple[None, Reject]:

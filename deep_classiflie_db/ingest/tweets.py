@@ -23,6 +23,7 @@ from deep_classiflie_db.ingest.readers import (
     header_index,
     parse_date,
     printable,
+    read_header,
     twitter_date,
 )
 
@@ -173,10 +174,8 @@ _CSV_COLUMNS = {
 def parse_tweets_csv(data: bytes, *, config: IngestConfig, name: str = "tweets.csv") -> Iterator[Item]:
     """The common archive CSV (``id,text,date,isRetweet`` plus any other columns, in any order)."""
     rows = csv_rows(decode(data), name=name)
-    first = next(rows, None)
-    if first is None or first[2] is None or bad_utf8(first[1]):
-        raise DataSourceError(f"{name} has no readable header row", hint="give a CSV with id,text,date,isRetweet")
-    header = [h.strip().lower() for h in first[2]]
+    header_fields, _ = read_header(rows, name, (), fix="give a CSV with id,text,date,isRetweet")
+    header = [h.strip().lower() for h in header_fields]
     col: dict[str, int] = {}
     for key, names in _CSV_COLUMNS.items():
         found = next((n for n in names if n in header), None)
