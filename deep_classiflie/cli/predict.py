@@ -47,12 +47,10 @@ def predict(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _describe(p: np.ndarray, threshold: float) -> dict[str, object]:
+    from deep_classiflie.model.classifier import binary_verdict
+
     if len(p) == 2:
-        prob = float(p[1])
-        return {
-            "probability": prob,
-            "label": "likely falsehood" if prob >= threshold else "not flagged",
-            "confidence": max(prob, 1 - prob),
-        }
+        label, confidence = binary_verdict(float(p[1]), threshold)
+        return {"probability": float(p[1]), "label": label, "confidence": confidence}
     cls = int(np.argmax(p))
     return {"probability": float(p[cls]), "label": f"class {cls}", "confidence": float(p[cls])}

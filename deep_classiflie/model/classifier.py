@@ -201,3 +201,11 @@ def load_classifier(folder: Path) -> Classifier:
     return Classifier(
         model=model, tokenizer=tokenizer, head_config=head_cfg, folder=Path(folder), encoder_path=Path(folder)
     )
+
+
+FLAGGED, NOT_FLAGGED = "likely falsehood", "not flagged"
+
+
+def binary_verdict(probability: float, threshold: float) -> tuple[str, float]:
+    """Label and confidence (``max(p, 1 - p)``) of a falsehood probability, as the CLI and service show them."""
+    return (FLAGGED if probability >= threshold else NOT_FLAGGED), max(probability, 1.0 - probability)

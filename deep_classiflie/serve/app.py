@@ -7,7 +7,7 @@ status codes (bad input 422, no model 503) with the same message and hint the CL
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from fastapi import FastAPI, HTTPException
@@ -19,7 +19,7 @@ from deep_classiflie.core.errors import DeepClassiflieError
 from deep_classiflie.core.text import normalise
 from deep_classiflie.dataset.types import type_id
 from deep_classiflie.evaluate.buckets import BucketTable
-from deep_classiflie.model.classifier import Classifier
+from deep_classiflie.model.classifier import Classifier, binary_verdict
 
 
 class PredictRequest(BaseModel):
@@ -34,7 +34,7 @@ class Prediction(BaseModel):
 
     text: str
     probability: float
-    label: Literal["likely falsehood", "not flagged"] | str
+    label: str  # "likely falsehood" | "not flagged"
     confidence: float
     bucket: dict[str, Any] | None = None
 
@@ -84,14 +84,13 @@ def create_app(served: Served) -> FastAPI:
         probs = served.classifier.predict_proba(texts, types)[:, 1]
         out = []
         for raw, p in zip(request.texts, probs, strict=True):
-            conf = float(max(p, 1 - p))
+            label, conf = binary_verdict(float(p), served.threshold)
             bucket = None
             if served.buckets is not None:
                 try:
                     bucket = served.buckets.bucket_for(conf, request.statement_type).as_row()
                 except DeepClassiflieError:
                     bucket = None
-            label = "likely falsehood" if p >= served.threshold else "not flagged"
             out.append(Prediction(text=raw, probability=float(p), label=label, confidence=conf, bucket=bucket))
         return out
 
