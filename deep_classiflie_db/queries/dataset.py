@@ -51,19 +51,20 @@ def labelled_statements(
     """Statements with a fact-check label, one row per (statement, label), ordered by statement and rater.
 
     Filtered by the rater (``rating_sources``), the statement's source (``source_names``) and
-    speaker, each only when given.
+    speaker, each only when given. ``speaker_name`` is the speaker's name (None when unknown).
     """
     query = (
         sa.select(
             *_STATEMENT_COLS,
+            speakers.c.name.label("speaker_name"),
             fact_check_labels.c.rating_source,
             fact_check_labels.c.source_label,
             fact_check_labels.c.label_class,
         )
         .select_from(
-            statements.join(fact_check_labels, fact_check_labels.c.statement_id == statements.c.id).join(
-                sources, sources.c.id == statements.c.source_id
-            )
+            statements.join(fact_check_labels, fact_check_labels.c.statement_id == statements.c.id)
+            .join(sources, sources.c.id == statements.c.source_id)
+            .outerjoin(speakers, speakers.c.id == statements.c.speaker_id)
         )
         .order_by(statements.c.id, fact_check_labels.c.rating_source)
     )

@@ -132,8 +132,8 @@ STATEMENT_COLUMNS = (
     "meta",
     "ingest_run_id",
 )
-# LOAD DATA's escapes (FIELDS ESCAPED BY '\\'): a tab, newline or backslash inside a value is escaped.
-_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
+# LOAD DATA's escapes (FIELDS ESCAPED BY '\\'): a tab, newline, backslash or NUL inside a value is escaped.
+_NULL = "\\N"
 
 
 @functools.cache
@@ -173,16 +173,31 @@ def _load_data_sql() -> str:
     )
 
 
-def _tsv_field(value: Any) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_TSV_ESCAPES)
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ", timespec="microseconds")
-    return str(value)
+def _tsv(value: str) -> str:
+    # Most values hold none of the escaped characters; five C-level scans beat one translate table.
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r").replace("\0", "\\0")
+    )
+
+
+def _tsv_line(row: tuple[Any, ...]) -> str:
+    """One statement row (:data:`STATEMENT_COLUMNS` order, date as stored text) as a ``LOAD DATA`` line."""
+    sid, speaker, ext, text, digest, date, kind, words, retweet, meta, run = row
+    return "\t".join(
+        (
+            str(sid),
+            _NULL if speaker is None else str(speaker),
+            _tsv(ext),
+            _tsv(text),
+            digest,
+            _NULL if date is None else str(date),
+            _tsv(kind),
+            str(words),
+            "1" if retweet else "0",
+            _NULL if meta is None else _tsv(meta),
+            str(run),
+        )
+    )
 
 
 def loader_engine(engine: Engine, *, infile_dir: Path) -> Engine | None:
@@ -199,7 +214,8 @@ def loader_engine(engine: Engine, *, infile_dir: Path) -> Engine | None:
 
 
 def bulk_insert_statements(conn: Connection, rows: Sequence[tuple[Any, ...]], *, infile: Path | None = None) -> int:
-    """Insert statement tuples (in :data:`STATEMENT_COLUMNS` order, ``meta`` already JSON) skipping stored ones.
+    """Insert statement tuples (:data:`STATEMENT_COLUMNS` order, ``meta`` as JSON, ``statement_date`` in the
+    stored text form ``YYYY-MM-DD HH:MM:SS.ffffff``) skipping stored ones.
 
     Goes below SQLAlchemy for speed: SQLite gets one ``executemany`` on the raw connection; MariaDB gets
     ``LOAD DATA LOCAL INFILE … IGNORE`` from ``infile`` when given (the connection must come from
@@ -212,12 +228,12 @@ def bulk_insert_statements(conn: Connection, rows: Sequence[tuple[Any, ...]], *,
     cur = raw.cursor()
     try:
         if conn.dialect.name == "sqlite":
-            # Stored in the text form SQLAlchemy's SQLite DateTime writes and reads back.
-            fixed = [(*r[:5], r[5].isoformat(sep=" ", timespec="microseconds") if r[5] else None, *r[6:]) for r in rows]
-            cur.executemany(_insert_sql("sqlite"), fixed)
+            # The date text is the form SQLAlchemy's SQLite DateTime writes and reads back.
+            cur.executemany(_insert_sql("sqlite"), rows)
         elif infile is not None:
             with infile.open("w", encoding="utf-8", newline="\n") as fh:
-                fh.write("".join("\t".join(map(_tsv_field, r)) + "\n" for r in rows))
+                fh.write("\n".join(map(_tsv_line, rows)))
+                fh.write("\n")
             cur.execute(_load_data_sql(), (str(infile),))
         else:
             cur.executemany(

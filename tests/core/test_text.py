@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html as _html
 import re as _re
 import unicodedata as _ud
@@ -73,4 +74,6 @@ def test_normalise_equals_the_plain_rules(text: str, rules: NormaliseConfig) -> 
 def test_hash_key_equals_isalnum_filter_and_word_count_equals_regex(text: str) -> None:
     folded = _ud.normalize("NFKC", text).casefold()
     assert hash_key(text) == "".join(ch for ch in folded if ch.isalnum())
+    # the ASCII fast path hashes exactly the key
+    assert text_hash(text) == hashlib.sha256(hash_key(text).encode("utf-8")).hexdigest()
     assert word_count(text) == len(_re.findall(r"\S+", text))

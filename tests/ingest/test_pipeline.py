@@ -61,8 +61,16 @@ def rows(engine: Engine) -> list[tuple]:
         return [tuple(r) for r in conn.execute(q)]
 
 
-def test_writes_rows_labels_rejects_and_counts(engine: Engine) -> None:
-    report = run_ingest(engine, source=SPEC, records=records(), config=IngestConfig(batch_size=2), location="/x/f.csv")
+@pytest.mark.parametrize("in_child", [False, True], ids=["inline", "child"])
+def test_writes_rows_labels_rejects_and_counts(engine: Engine, in_child: bool) -> None:
+    report = run_ingest(
+        engine,
+        source=SPEC,
+        records=records(),
+        config=IngestConfig(batch_size=2),
+        location="/x/f.csv",
+        parse_in_child=in_child,
+    )
     assert (report.read, report.inserted, report.duplicate, report.rejected, report.skipped) == (6, 2, 0, 2, 2)
     assert report.labels_inserted == 1
     assert report.skipped_by_reason == {"retweet": 1, "outside 7..107 words": 1}
@@ -107,13 +115,15 @@ def test_executemany_fallback_on_mariadb_too(engine: Engine) -> None:
     assert run_ingest(engine, source=SPEC, records=records(), config=cfg).inserted == 2
 
 
-def test_failed_parser_marks_run_failed_and_writes_nothing(engine: Engine) -> None:
+@pytest.mark.parametrize("in_child", [False, True], ids=["inline", "child"])
+def test_failed_parser_marks_run_failed_and_writes_nothing(engine: Engine, in_child: bool) -> None:
     def broken() -> Iterator[StatementRecord]:
         yield records()[0]  # type: ignore[misc]
         raise DataSourceError("bad file", hint="fix it")
 
-    with pytest.raises(DataSourceError, match="bad file"):
-        run_ingest(engine, source=SPEC, records=broken(), config=IngestConfig())
+    with pytest.raises(DataSourceError, match="bad file") as caught:
+        run_ingest(engine, source=SPEC, records=broken(), config=IngestConfig(), parse_in_child=in_child)
+    assert caught.value.hint == "fix it"  # the hint survives the trip from the parser process
     with engine.connect() as conn:
         assert conn.execute(sa.select(ingest_runs.c.status, ingest_runs.c.message)).one() == (
             "failed",
