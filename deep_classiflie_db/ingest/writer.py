@@ -73,6 +73,7 @@ class BatchWriter:
                         for ext, lab in batch.labels.items()
                         if ext in ids
                     ],
+                    infile=infile,
                 )
             q.insert_rejects(conn, run_id=rid, rows=batch.rejects)
         return inserted, len(rows) - inserted, labels

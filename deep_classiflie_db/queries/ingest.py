@@ -108,7 +108,8 @@ def ensure_speakers(conn: Connection, *, names: Iterable[str]) -> dict[str, int]
     wanted = sorted(set(names))
     if not wanted:
         return {}
-    conn.execute(insert_ignore(speakers), [{"name": n} for n in wanted])
+    sql = str(insert_ignore(speakers).values(name=sa.bindparam("name")).compile(dialect=_dialect(conn)))
+    _raw_executemany(conn, sql, [(n,) for n in wanted])  # the driver's multi-row form: 10x SQLAlchemy's here
     out: dict[str, int] = {}
     for start in range(0, len(wanted), 900):  # keep under SQLite's bound-parameter limit
         query = sa.select(speakers.c.name, speakers.c.id).where(speakers.c.name.in_(wanted[start : start + 900]))
@@ -136,10 +137,20 @@ STATEMENT_COLUMNS = (
 _NULL = "\\N"
 
 
+def _dialect(conn: Connection) -> sa.Dialect:
+    return _positional_dialect(conn.dialect.name)
+
+
+@functools.cache
+def _positional_dialect(name: str) -> sa.Dialect:
+    # The paramstyles of the raw drivers: sqlite3 ``?``, mysql-connector ``%s``.
+    return sqlite.dialect() if name == "sqlite" else mysql.dialect(paramstyle="format")
+
+
 @functools.cache
 def _insert_sql(dialect_name: str, table_name: str = "statements") -> str:
     """``INSERT [OR] IGNORE INTO <table> (…) VALUES (?, …)`` compiled with positional parameters."""
-    dialect: sa.Dialect = sqlite.dialect() if dialect_name == "sqlite" else mysql.dialect(paramstyle="format")
+    dialect = _positional_dialect(dialect_name)
     table, columns = (
         (statements, STATEMENT_COLUMNS) if table_name == "statements" else (fact_check_labels, LABEL_COLUMNS)
     )
@@ -163,12 +174,15 @@ def _raw_executemany(conn: Connection, sql: str, rows: Sequence[tuple[Any, ...]]
 
 
 @functools.cache
-def _load_data_sql() -> str:
-    """``LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE statements …`` (file name bound, identifiers quoted)."""
+def _load_data_sql(table_name: str = "statements") -> str:
+    """``LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE <table> …`` (file name bound, identifiers quoted)."""
+    table, columns = (
+        (statements, STATEMENT_COLUMNS) if table_name == "statements" else (fact_check_labels, LABEL_COLUMNS)
+    )
     prep = mysql.dialect().identifier_preparer
-    cols = ", ".join(prep.quote(name) for name in STATEMENT_COLUMNS)
+    cols = ", ".join(prep.quote(name) for name in columns)
     return (
-        f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE {prep.format_table(statements)} CHARACTER SET utf8mb4 "
+        f"LOAD DATA LOCAL INFILE %s IGNORE INTO TABLE {prep.format_table(table)} CHARACTER SET utf8mb4 "
         f"FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\' LINES TERMINATED BY '\\n' ({cols})"
     )
 
@@ -178,6 +192,18 @@ def _tsv(value: str) -> str:
     return (
         value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r").replace("\0", "\\0")
     )
+
+
+def _tsv_value(value: Any) -> str:
+    if value is None:
+        return _NULL
+    if isinstance(value, str):
+        return _tsv(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="microseconds")
+    return str(value)
 
 
 def _tsv_line(row: tuple[Any, ...]) -> str:
@@ -269,15 +295,25 @@ LABEL_COLUMNS = (
 )
 
 
-def insert_labels(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
+def insert_labels(conn: Connection, rows: Sequence[dict[str, Any]], *, infile: Path | None = None) -> int:
     """Insert fact-check labels, skipping (statement, rating source) pairs already stored. Returns inserted.
 
     Runs on the raw connection: the driver's rowcount of ``INSERT … IGNORE`` counts only new rows
-    (SQLAlchemy reports -1 for it on MariaDB).
+    (SQLAlchemy reports -1 for it on MariaDB). On MariaDB with ``infile`` (a connection from
+    :func:`loader_engine`), through ``LOAD DATA LOCAL INFILE … IGNORE`` as the statements.
     """
     if not rows:
         return 0
     tuples = [tuple(r.get(c) for c in LABEL_COLUMNS) for r in rows]
+    if infile is not None and conn.dialect.name != "sqlite":
+        with infile.open("w", encoding="utf-8", newline="\n") as fh:
+            fh.write("".join("\t".join(map(_tsv_value, t)) + "\n" for t in tuples))
+        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.execute(_load_data_sql("fact_check_labels"), (str(infile),))
+            return max(int(cur.rowcount), 0)
+        finally:
+            cur.close()
     if conn.dialect.name == "sqlite":
         tuples = [tuple(_sqlite_value(v) for v in t) for t in tuples]
     return _raw_executemany(conn, _insert_sql(conn.dialect.name, "fact_check_labels"), tuples)

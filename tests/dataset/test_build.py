@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 import torch
 from sqlalchemy.engine import Engine
 
@@ -13,7 +14,9 @@ from deep_classiflie.core.errors import DatasetError
 from deep_classiflie.dataset import build_collection, latest_collection, load_splits, read_manifest
 from deep_classiflie.model.encoder import load_encoder
 from deep_classiflie_db.queries import dataset as q
-from tests.dataset.helpers import seed_store
+from deep_classiflie_db.queries import ingest as ingest_q
+from deep_classiflie_db.schema import statements
+from tests.dataset.helpers import _text, seed_store
 
 
 def _config(tmp_path: Path, *overrides: str):
@@ -64,6 +67,23 @@ def test_liar_given_splits_and_meta_features(sqlite_engine: Engine, tmp_path: Pa
     assert [len(splits[s]) for s in ("train", "val", "test")] == [28, 8, 4]
     assert splits["train"].meta_names == ("party=democrat", "party=republican", "party=<other>")
     assert splits["val"].meta is not None and splits["val"].meta.shape == (8, 3)
+
+
+def test_liar_meta_variant_prefixes_speaker_and_metadata(sqlite_engine: Engine, tmp_path: Path) -> None:
+    seed_store(sqlite_engine)
+    with sqlite_engine.begin() as conn:  # one LIAR statement gets a speaker (the speakers table, not meta)
+        jane = ingest_q.ensure_speaker(conn, name="jane-doe")
+        conn.execute(sa.update(statements).where(statements.c.external_id == "l1").values(speaker_id=jane))
+    info = build_collection(sqlite_engine, _config(tmp_path, "dataset.task=liar_6way_meta", "dataset.name=liar_meta"))
+    texts = [t for s in load_splits(info.snapshot_dir).values() for t in s.texts]
+    assert len(texts) == 40 and all(
+        t.startswith(("party: democrat. ", "party: republican. ", "speaker: ")) for t in texts
+    )
+    assert [t for t in texts if t.startswith("speaker: ")] == [
+        f"speaker: jane doe; party: republican. {_text(501, 10)}"
+    ]
+    plain = build_collection(sqlite_engine, _config(tmp_path, "dataset.task=liar_6way", "dataset.name=liar"))
+    assert _text(501, 10) in load_splits(plain.snapshot_dir)["val"].texts  # the text-only task is unchanged
 
 
 def test_empty_store_says_what_to_ingest(sqlite_engine: Engine, tmp_path: Path, loader) -> None:

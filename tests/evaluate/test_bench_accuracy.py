@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.accuracy import detect_format, read_test_file
+from bench.accuracy import detect_format, read_test_file, schedule_label
 from deep_classiflie.core.errors import DataSourceError
 
 LIAR_ROW = '{id}.json\t{label}\tSays the "economy" is {label}.\teconomy\tjane-doe\tsenator\tTexas\trepublican\t1\t2\t3\t4\t5\ta speech\n'
@@ -30,3 +30,15 @@ def test_mediaeval_test_file_keeps_parser_classes(tmp_path: Path) -> None:
 def test_unknown_suffix_asks_for_format(tmp_path: Path) -> None:
     with pytest.raises(DataSourceError, match="--test-format"):
         detect_format(tmp_path / "x.json", None)
+
+
+def test_liar_test_file_with_the_meta_tasks_text_prefix(tmp_path: Path) -> None:
+    path = tmp_path / "valid.tsv"
+    path.write_text(LIAR_ROW.format(id=7, label="half-true"))
+    split = read_test_file(path, "liar", None, text_meta=["speaker", "party", "context"])
+    assert split.texts == ['speaker: jane doe; party: republican; context: a speech. Says the "economy" is half-true.']
+
+
+def test_rows_say_how_they_were_trained() -> None:
+    assert schedule_label(False) == "head-only (CPU)"
+    assert schedule_label(True) in ("full schedule + SWA (CPU)", "full schedule + SWA (GPU)")

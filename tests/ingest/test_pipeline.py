@@ -36,7 +36,14 @@ def records() -> list[StatementRecord | Reject | Skip]:
             "tweet",
             meta={"k": 1},
             speaker="Donald Trump",
-            label=LabelRecord("cnn", "false", 1, correction="No.", url="http://x"),
+            label=LabelRecord(
+                "cnn",
+                "false",
+                1,
+                correction="No.\tIt is\nnot \\N",
+                url="http://x",
+                labelled_at=dt.datetime(2018, 1, 3, 1, tzinfo=UTC2),
+            ),
         ),
         StatementRecord("b", "Second statement here", dt.datetime(2019, 5, 1, 12, tzinfo=UTC2), "speech"),
         StatementRecord("c", "  https://t.co/only ", None, "tweet"),  # empty once URLs go
@@ -84,6 +91,8 @@ def test_writes_rows_labels_rejects_and_counts(engine: Engine, in_child: bool) -
     with engine.connect() as conn:
         label = conn.execute(sa.select(fact_check_labels)).one()._mapping
         assert (label["rating_source"], label["source_label"], label["label_class"]) == ("cnn", "false", 1)
+        # tabs, newlines and a literal \N survive LOAD DATA's escaping; the date is stored as naive UTC
+        assert (label["correction"], label["labelled_at"]) == ("No.\tIt is\nnot \\N", dt.datetime(2018, 1, 2, 23))
         assert conn.execute(sa.select(speakers.c.name)).scalars().all() == ["Donald Trump"]
         got = {(r.location, r.reason, r.raw) for r in conn.execute(sa.select(rejects))}
         assert got == {

@@ -27,6 +27,7 @@ HEAD = 7  # type_embedding, norm.w/b, fc.w/b, classifier.w/b
 # tiny ALBERT: one shared layer: embeddings 5, mapping 2, attention 10, ffn 2, ffn_output 2, full LN 2, pooler 2.
 EXPECTED = {
     "bert_minilm.yaml": [HEAD, HEAD + 2, HEAD + 2 + 8, HEAD + 2 + 32 + 5],
+    "bert_minilm_cpu.yaml": [HEAD, HEAD + 2 + 8, HEAD + 2 + 32 + 5],
     "albert_base.yaml": [HEAD, HEAD + 2, HEAD + 2 + 4, HEAD + 2 + 4 + 5 + 2 + 10 + 2],
 }
 
@@ -36,7 +37,9 @@ def _model(path: Path):
     return model
 
 
-@pytest.mark.parametrize("schedule", ["bert_minilm.yaml", "albert_base.yaml"], ids=["minilm", "albert"])
+@pytest.mark.parametrize(
+    "schedule", ["bert_minilm.yaml", "bert_minilm_cpu.yaml", "albert_base.yaml"], ids=["minilm", "minilm-cpu", "albert"]
+)
 def test_shipped_schedules_thaw_the_expected_parameters(
     schedule: str, tiny_encoder_path: Path, tiny_albert_path: Path
 ) -> None:
