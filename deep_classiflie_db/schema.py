@@ -65,7 +65,8 @@ ingest_runs = sa.Table(
     sa.Column("sha256", sa.String(64)),  # of the file read, when a file
     sa.Column("started_at", Stamp, nullable=False),
     sa.Column("ended_at", Stamp),
-    sa.Column("status", sa.String(16), nullable=False),  # running | ok | failed
+    # running | ok | failed | interrupted (killed; found by a later run of the source on the same host)
+    sa.Column("status", sa.String(16), nullable=False),
     sa.Column("n_read", sa.Integer, nullable=False, server_default="0"),
     sa.Column("n_inserted", sa.Integer, nullable=False, server_default="0"),
     sa.Column("n_duplicate", sa.Integer, nullable=False, server_default="0"),

@@ -9,12 +9,18 @@
    statements (``INSERT … IGNORE``), their labels, the rejects;
 4) closes the run with its counts and watermark (``ok``), or marks it ``failed`` and re-raises.
 
+A run killed outright (SIGKILL, power loss) cannot close itself: the next run of the same source on
+the same host finds it ``running`` with a dead process id and marks it ``interrupted``.
+
 Unique keys make it idempotent: re-running the same input inserts nothing, and a run killed half-way
 leaves whole committed batches that the next run skips.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import socket
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -66,7 +72,13 @@ def run_ingest(
             source_id = q.ensure_source(
                 conn, name=source.name, kind=source.kind, description=source.description, url=source.url
             )
-            run_id = q.start_run(conn, source_id=source_id, location=location, sha256=sha256)
+            stale = [i for i, owner in q.running_runs(conn, source_id=source_id) if not owner_alive(owner)]
+            q.mark_interrupted(
+                conn,
+                run_ids=stale,
+                message="interrupted: its process ended without closing the run; committed batches are kept",
+            )
+            run_id = q.start_run(conn, source_id=source_id, location=location, sha256=sha256, owner=this_owner())
     except SQLAlchemyError as exc:
         raise StoreError(f"cannot open an ingest run for {source.name}: {exc}", hint="run `db upgrade`") from exc
     report = IngestReport(source=source.name, run_id=run_id)
@@ -111,6 +123,25 @@ def run_ingest(
     message = ", ".join(f"skipped {n} ({why})" for why, n in sorted(skipped.items())) or None
     _finish(engine, report, status="ok", message=message)
     return report
+
+
+def this_owner() -> str:
+    """``pid N on HOST``: stored with a running run so a later run can tell whether its process is gone."""
+    return f"pid {os.getpid()} on {socket.gethostname()}"
+
+
+def owner_alive(owner: str | None) -> bool:
+    """False only for a run started on this host by a process that no longer exists."""
+    match = re.fullmatch(r"pid (\d+) on (.+)", owner or "")
+    if match is None or match.group(2) != socket.gethostname():
+        return True  # another host (or an older record): cannot tell, leave it
+    try:
+        os.kill(int(match.group(1)), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, owned by someone else
+    return True
 
 
 def _progress(

@@ -53,16 +53,36 @@ def ensure_speaker(conn: Connection, *, name: str) -> int:
     return int(conn.execute(sa.select(speakers.c.id).where(speakers.c.name == name)).scalar_one())
 
 
-def start_run(conn: Connection, *, source_id: int, location: str | None, sha256: str | None) -> int:
-    """Record the start of an ingest run; returns its id."""
+def start_run(
+    conn: Connection, *, source_id: int, location: str | None, sha256: str | None, owner: str | None = None
+) -> int:
+    """Record the start of an ingest run (``owner``: who runs it, see :func:`running_runs`); returns its id."""
     result = conn.execute(
         ingest_runs.insert().values(
-            source_id=source_id, location=location, sha256=sha256, started_at=utcnow(), status="running"
+            source_id=source_id, location=location, sha256=sha256, started_at=utcnow(), status="running", message=owner
         )
     )
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def running_runs(conn: Connection, *, source_id: int) -> list[tuple[int, str | None]]:
+    """(id, owner) of the source's runs still marked ``running``: in progress, or killed before closing."""
+    query = sa.select(ingest_runs.c.id, ingest_runs.c.message).where(
+        ingest_runs.c.source_id == source_id, ingest_runs.c.status == "running"
+    )
+    return [(int(i), m) for i, m in conn.execute(query)]
+
+
+def mark_interrupted(conn: Connection, *, run_ids: Sequence[int], message: str) -> None:
+    """Close runs whose process ended without closing them; their committed batches stay."""
+    if run_ids:
+        conn.execute(
+            ingest_runs.update()
+            .where(ingest_runs.c.id.in_(list(run_ids)), ingest_runs.c.status == "running")
+            .values(status="interrupted", ended_at=utcnow(), message=message)
+        )
 
 
 @dataclass

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +23,9 @@ from deep_classiflie_db.ingest.pipeline import (
     StatementRecord,
     prepare,
     run_ingest,
+    this_owner,
 )
+from deep_classiflie_db.queries import ingest as q
 from deep_classiflie_db.schema import fact_check_labels, ingest_runs, rejects, speakers, statements
 
 SPEC = SourceSpec("unit", "label_source", "test source")
@@ -156,3 +161,20 @@ def test_prepare_rejects_bad_ids_types_and_surrogates() -> None:
     )
     row, why = prepare(StatementRecord("x", "fine text", None, "tweet"), config=cfg)
     assert why is None and row is not None and row[2:8] == ("x", "fine text", text_hash("fine text"), None, "tweet", 2)
+
+
+def test_a_run_left_running_by_a_dead_process_is_marked_interrupted(engine: Engine) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    with engine.begin() as conn:
+        source_id = q.ensure_source(conn, name=SPEC.name, kind=SPEC.kind)
+        gone = q.start_run(
+            conn, source_id=source_id, location=None, sha256=None, owner=f"pid {dead.pid} on {socket.gethostname()}"
+        )
+        elsewhere = q.start_run(conn, source_id=source_id, location=None, sha256=None, owner="pid 1 on another-host")
+        live = q.start_run(conn, source_id=source_id, location=None, sha256=None, owner=this_owner())
+    run_ingest(engine, source=SPEC, records=records(), config=IngestConfig())
+    with engine.connect() as conn:
+        status = dict(conn.execute(sa.select(ingest_runs.c.id, ingest_runs.c.status)).all())
+    # only the run whose process is known to be gone is closed; the others may still be working
+    assert (status[gone], status[elsewhere], status[live]) == ("interrupted", "running", "running")
