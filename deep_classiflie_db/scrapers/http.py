@@ -110,10 +110,10 @@ class Fetcher:
     def _follow(self, target: httpx.URL, *, check_robots: bool) -> Page:
         start = target
         for _hop in range(self.http.max_redirects + 1):
-            check_url(target, self.http, resolve=self.resolve)
+            address = check_url(target, self.http, resolve=self.resolve)[0]
             if check_robots:
                 self._require_robots(target)
-            page = self._send(target)
+            page = self._send(target, address)
             if page.status in REDIRECTS and "location" in page.headers:
                 nxt = target.join(page.headers["location"])
                 if nxt.host.lower() != target.host.lower():
@@ -169,7 +169,7 @@ class Fetcher:
         delay = rules.crawl_delay(ROBOTS_AGENT) if rules is not None else None
         return float(delay) if delay is not None else None
 
-    def _send(self, url: httpx.URL) -> Page:
+    def _send(self, url: httpx.URL, address: str) -> Page:
         policy = retrying(
             self.http,
             retry_on=(RetryableStatus, httpx.TransportError),
@@ -177,7 +177,7 @@ class Fetcher:
             sleep=self.sleep,
         )
         try:
-            return policy(self._send_once, url)
+            return policy(self._send_once, url, address)
         except RetryableStatus as exc:
             raise HttpStatusError(
                 f"HTTP {exc.status} from {url} after {self.http.max_attempts} attempts",
@@ -190,10 +190,15 @@ class Fetcher:
                 hint="check the network and the URL; timeouts are scrape.http.timeout_s",
             ) from exc
 
-    def _send_once(self, url: httpx.URL) -> Page:
+    def _send_once(self, url: httpx.URL, address: str) -> Page:
         self.limiter.wait(origin(url), self._crawl_delay(url))
-        log.debug("GET %s", url)
-        with self.client.stream("GET", url) as response:
+        log.debug("GET %s (at %s)", url, address)
+        # DNS pinning: connect to the vetted address, with the URL's host in the Host header and, for
+        # TLS, as the SNI name the certificate is verified against.
+        pinned = url.copy_with(host=address.split("%", 1)[0])
+        headers = {"Host": url.netloc.decode("ascii")}
+        extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
+        with self.client.stream("GET", pinned, headers=headers, extensions=extensions) as response:
             content = _read_capped(response, self.http.max_bytes, url)
             page = Page(url=str(url), status=response.status_code, headers=dict(response.headers), content=content)
         if is_retryable_status(page.status):

@@ -44,11 +44,13 @@ def system_resolver(host: str, port: int) -> list[str]:
 # ---------------------------------------------------------------- allowlist and SSRF guard
 
 
-def check_url(url: httpx.URL, http: HttpConfig, *, resolve: Resolver = system_resolver) -> None:
+def check_url(url: httpx.URL, http: HttpConfig, *, resolve: Resolver = system_resolver) -> list[str]:
     """Refuse ``url`` unless it is http(s), its host is allowlisted and every address it resolves to is public.
 
     Loopback addresses pass only with ``allow_loopback``; private, link-local (cloud metadata),
-    shared, reserved and multicast addresses never do. Nothing is sent when this raises.
+    shared, reserved and multicast addresses never do. Nothing is sent when this raises. Returns the
+    vetted addresses: the request must connect to one of them (no second lookup a DNS rebinding could
+    answer differently).
     """
     if url.scheme not in ("http", "https"):
         raise FetchError(f"refusing {url}: scheme {url.scheme!r} is not http(s)", hint="use an http(s) URL")
@@ -72,6 +74,7 @@ def check_url(url: httpx.URL, http: HttpConfig, *, resolve: Resolver = system_re
                 f"refusing {url}: {host!r} resolves to {text}, {refused}",
                 hint="scrapers only fetch public addresses; set scrape.http.allow_loopback=true for a local test server",
             )
+    return addresses
 
 
 def address_refusal(text: str, *, allow_loopback: bool) -> str | None:

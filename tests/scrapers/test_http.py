@@ -222,3 +222,24 @@ def test_rate_limiter_spaces_requests_per_origin() -> None:
     now[0] += 1.5
     limiter.wait("http://a:80", 2.0)  # Crawl-delay 2 s, 1.5 s later: waits 0.5 s
     assert sleeps == [pytest.approx(0.6), pytest.approx(0.5)]
+
+
+def test_connects_to_the_vetted_address_not_a_second_lookup(site: FixtureServer) -> None:
+    """DNS pinning: the name is resolved once, checked, and that address is the one connected to.
+
+    ``rebind.test`` has no DNS entry at all: the fetch can only succeed by connecting to the address the
+    guard vetted, with the name kept in the Host header.
+    """
+    site.file("/data.json", "common/ok.json")
+    port = httpx.URL(site.base).port
+    lookups: list[str] = []
+
+    def resolve(host: str, _port: int) -> list[str]:
+        lookups.append(host)
+        return ["127.0.0.1"]
+
+    http = HttpConfig.model_validate(live_http(allowed_hosts=["rebind.test"]))
+    with open_fetcher(http, resolve=resolve) as fetcher:
+        assert fetcher.get_json(f"http://rebind.test:{port}/data.json") == {"ok": True}
+    assert {s.headers["host"] for s in site.seen} == {f"rebind.test:{port}"}
+    assert lookups == ["rebind.test"] * len(site.seen)  # one vetted lookup per request (robots.txt, data)
