@@ -76,10 +76,12 @@ def read_test_file(
 
     Steps: 1) parse with the ingest parser of the format (rejects are counted and left out);
     2) class = ``label_map[source_label]`` when the task has a map, else the parser's class;
-    3) texts with the task's ``text_meta`` prefix (the speaker joins the metadata, as in the dataset stage);
+    3) texts normalised as ingest stores them (e.g. LIAR's ``[health]`` editorial insertions dropped), then
+    the task's ``text_meta`` prefix (the speaker joins the metadata, as in the dataset stage);
     4) aligned arrays, statement ids numbered from 0 (the rows are not in the store).
     """
     from deep_classiflie.config.ingest import IngestConfig
+    from deep_classiflie.core.text import normalise
     from deep_classiflie.dataset.tasks import meta_text
     from deep_classiflie_db.ingest.benchmarks import parse_liar, parse_mediaeval
     from deep_classiflie_db.ingest.pipeline import StatementRecord
@@ -87,18 +89,16 @@ def read_test_file(
     if not path.is_file():
         raise DataSourceError(f"test file {path} does not exist", hint="give the path of a LIAR .tsv or MediaEval .csv")
     parser = {"liar": parse_liar, "mediaeval": parse_mediaeval}[fmt]
-    records = [
-        r
-        for r in parser(path.read_bytes(), config=IngestConfig.model_validate({}), name=path.name)
-        if isinstance(r, StatementRecord)
-    ]
+    ingest = IngestConfig.model_validate({})
+    records = [r for r in parser(path.read_bytes(), config=ingest, name=path.name) if isinstance(r, StatementRecord)]
     if not records:
         raise DataSourceError(f"no usable rows in {path} as {fmt} format", hint="check the file's format and columns")
     labels, texts = [], []
     for r in records:
         assert r.label is not None  # benchmark parsers always attach the label
         labels.append(label_map[r.label.source_label] if label_map else r.label.label_class)
-        texts.append(meta_text(r.text, {**r.meta, "speaker": r.speaker}, text_meta) if text_meta else r.text)
+        text = normalise(r.text, ingest.normalise)
+        texts.append(meta_text(text, {**r.meta, "speaker": r.speaker}, text_meta) if text_meta else text)
     return DatasetSplit(
         name="test",
         statement_ids=np.arange(len(records), dtype=np.int64),

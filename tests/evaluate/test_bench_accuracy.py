@@ -32,9 +32,9 @@ def test_unknown_suffix_asks_for_format(tmp_path: Path) -> None:
         detect_format(tmp_path / "x.json", None)
 
 
-def test_liar_test_file_with_the_meta_tasks_text_prefix(tmp_path: Path) -> None:
+def test_liar_test_file_normalised_as_stored_with_the_meta_tasks_prefix(tmp_path: Path) -> None:
     path = tmp_path / "valid.tsv"
-    path.write_text(LIAR_ROW.format(id=7, label="half-true"))
+    path.write_text(LIAR_ROW.format(id=7, label="half-true").replace("the ", "the [whole] "))
     split = read_test_file(path, "liar", None, text_meta=["speaker", "party", "context"])
     assert split.texts == ['speaker: jane doe; party: republican; context: a speech. Says the "economy" is half-true.']
 
