@@ -26,7 +26,8 @@ from deep_classiflie_db import migrate
 from deep_classiflie_db.engine import make_engine
 from deep_classiflie_db.ingest.pipeline import StatementRecord, prepare
 from deep_classiflie_db.ingest.registry import SOURCES, import_source, read_files, resolve_path
-from deep_classiflie_db.queries.ingest import ensure_source, insert_ignore, start_run
+from deep_classiflie_db.queries.bulk import insert_ignore
+from deep_classiflie_db.queries.ingest import ensure_source, start_run
 from deep_classiflie_db.schema import statements
 
 BENCH_SOURCES = [

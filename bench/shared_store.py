@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from deep_classiflie.core.text import normalise, text_hash, word_count
+from deep_classiflie_db.queries.bulk import insert_labels
 from deep_classiflie_db.queries.ingest import (
     ensure_source,
     ensure_speaker,
-    insert_labels,
     insert_statements,
     statement_ids,
 )

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie_db.ingest.collect import LABEL_FIELDS, Batch
+from deep_classiflie_db.queries import bulk
 from deep_classiflie_db.queries import ingest as q
 
 Done = tuple[int, int, int]  # statements inserted, duplicates, labels inserted
@@ -28,7 +29,7 @@ class BatchWriter:
         self.bulk_engine: Engine | None = None
         if config.mariadb_bulk == "load_data" and engine.dialect.name in ("mysql", "mariadb"):
             self.tmpdir = Path(tempfile.mkdtemp(prefix="dc_ingest_"))
-            self.bulk_engine = q.loader_engine(engine, infile_dir=self.tmpdir)
+            self.bulk_engine = bulk.loader_engine(engine, infile_dir=self.tmpdir)
 
     def submit(self, batch: Batch) -> Done:
         """Queue ``batch``; returns what the previous one did, once committed."""
@@ -62,11 +63,11 @@ class BatchWriter:
                 (sid, ids_of[name] if name else None, *row, rid)
                 for row, name in zip(batch.rows, batch.speakers, strict=True)
             ]
-            inserted = q.bulk_insert_statements(conn, rows, infile=infile)
+            inserted = bulk.bulk_insert_statements(conn, rows, infile=infile)
             labels = 0
             if batch.labels:
                 ids = q.statement_ids(conn, source_id=sid, external_ids=batch.labels)
-                labels = q.insert_labels(
+                labels = bulk.insert_labels(
                     conn,
                     [
                         {"statement_id": ids[ext], **dict(zip(LABEL_FIELDS, lab, strict=True)), "ingest_run_id": rid}

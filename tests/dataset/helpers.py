@@ -63,6 +63,7 @@ def _text(i: int, n: int) -> str:
 
 def seed_store(engine: Any) -> dict[str, int]:
     """A small store: 30 falsehoods (Toronto Star) over 30 days, 120 tweets, a retweet, a LIAR-like source."""
+    from deep_classiflie_db.queries import bulk
     from deep_classiflie_db.queries import ingest as q
 
     base = dt.datetime(2017, 2, 1, 12)
@@ -93,7 +94,7 @@ def seed_store(engine: Any) -> dict[str, int]:
         tweets.append(row(tw, "late", _text(998, 9), 200, "tweet"))  # outside the falsehoods' dates
         q.insert_statements(conn, falsehoods + tweets)
         ids = q.statement_ids(conn, source_id=ts, external_ids=[f"f{i}" for i in range(30)])
-        q.insert_labels(
+        bulk.insert_labels(
             conn,
             [
                 {"statement_id": s, "rating_source": "toronto_star", "source_label": "false", "label_class": 1}
@@ -115,7 +116,7 @@ def seed_store(engine: Any) -> dict[str, int]:
         q.insert_statements(conn, liar_rows)
         lids = q.statement_ids(conn, source_id=liar, external_ids=[f"l{i}" for i in range(40)])
         names = ["pants-fire", "false", "barely-true", "half-true", "mostly-true", "true"]
-        q.insert_labels(
+        bulk.insert_labels(
             conn,
             [
                 {

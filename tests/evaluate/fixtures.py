@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from sqlalchemy.engine import Engine
 
-from deep_classiflie_db.queries.ingest import ensure_source, insert_labels, insert_statements, statement_ids
+from deep_classiflie_db.queries.bulk import insert_labels
+from deep_classiflie_db.queries.ingest import ensure_source, insert_statements, statement_ids
 from deep_classiflie_db.schema import dataset_collections, dataset_members, model_versions
 
 N = 60

@@ -16,7 +16,7 @@ from deep_classiflie.evaluate.card import build_card
 from deep_classiflie.evaluate.realised import realised_report
 from deep_classiflie.evaluate.run import evaluate_model, load_bucket_table, split_from_rows
 from deep_classiflie_db.queries import evaluate as q
-from deep_classiflie_db.queries.ingest import insert_labels
+from deep_classiflie_db.queries.bulk import insert_labels
 from deep_classiflie_db.schema import predictions, publications
 from tests.evaluate.fixtures import T0, FakeModel, Store, populate
 
