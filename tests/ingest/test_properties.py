@@ -60,9 +60,7 @@ def corrupt(text: str, junk: bytes, at: int) -> bytes:
     cut = start + at % (len(data) - start)
     # not inside a multi-byte character, nor between the \r and \n of a line end, nor before the quote that
     # opens a field (junk there makes the quote literal, so a quoted line break would end the record)
-    while cut < len(data) and (
-        0x80 <= data[cut] < 0xC0 or data[cut - 1 : cut] == b"\r" or data[cut : cut + 1] == b'"'
-    ):
+    while cut < len(data) and (0x80 <= data[cut] < 0xC0 or data[cut - 1 : cut] == b"\r" or data[cut : cut + 1] == b'"'):
         cut += 1
     cut = min(cut, len(data) - 2)  # before the last line end: junk after it would be a row of its own
     return data[:cut] + junk + data[cut:]
