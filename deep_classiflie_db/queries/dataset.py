@@ -90,10 +90,12 @@ def unlabelled_statements(
     """The speaker's statements without any fact-check label: candidate truths, ordered by id.
 
     Not retweets, of ``statement_types``, ``start <= date < end``, ``min_words <= word_count <= max_words``.
+    Rows carry ``speaker_name`` as the labelled ones do, so metadata never differs by class on that alone.
     """
     has_label = sa.exists().where(fact_check_labels.c.statement_id == statements.c.id)
     query = (
-        sa.select(*_STATEMENT_COLS)
+        sa.select(*_STATEMENT_COLS, speakers.c.name.label("speaker_name"))
+        .join(speakers, speakers.c.id == statements.c.speaker_id)
         .where(
             statements.c.speaker_id == speaker,
             statements.c.statement_type.in_(list(statement_types)),

@@ -32,6 +32,8 @@ def test_labelled_and_unlabelled_statements(engine: Engine) -> None:
     assert len(cands) == 121
     assert [r["id"] for r in cands] == sorted(r["id"] for r in cands)
     assert isinstance(cands[0]["statement_date"], dt.datetime)
+    # both classes carry the speaker's name, so metadata cannot tell them apart by its presence
+    assert {r["speaker_name"] for r in false_rows} == {r["speaker_name"] for r in cands} == {"Donald Trump"}
 
 
 def test_collections_members_exclusions(engine: Engine) -> None:
