@@ -157,21 +157,25 @@ def bulk_insert_statements(conn: Connection, rows: Sequence[tuple[Any, ...]], *,
     """
     if not rows:
         return 0
-    raw: Any = conn.connection.dbapi_connection
-    cur = raw.cursor()
+    if conn.dialect.name == "sqlite":
+        # The date text is the form SQLAlchemy's SQLite DateTime writes and reads back.
+        return raw_executemany(conn, _insert_sql("sqlite"), rows)
+    if infile is not None:
+        return _load_data(conn, "statements", "\n".join(map(_tsv_line, rows)), infile)
+    return raw_executemany(
+        conn, _insert_sql("mysql"), [tuple(int(v) if isinstance(v, bool) else v for v in r) for r in rows]
+    )
+
+
+def _load_data(conn: Connection, table_name: str, body: str, infile: Path) -> int:
+    """Write ``body`` (TSV lines in ``LOAD DATA``'s escapes) to ``infile`` and load it into ``table_name``
+    inside ``conn``'s transaction; returns the rows inserted (ignored duplicates not counted)."""
+    with infile.open("w", encoding="utf-8", newline="\n") as fh:
+        fh.write(body)
+        fh.write("\n")
+    cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
-        if conn.dialect.name == "sqlite":
-            # The date text is the form SQLAlchemy's SQLite DateTime writes and reads back.
-            cur.executemany(_insert_sql("sqlite"), rows)
-        elif infile is not None:
-            with infile.open("w", encoding="utf-8", newline="\n") as fh:
-                fh.write("\n".join(map(_tsv_line, rows)))
-                fh.write("\n")
-            cur.execute(_load_data_sql(), (str(infile),))
-        else:
-            cur.executemany(
-                _insert_sql("mysql"), [tuple(int(v) if isinstance(v, bool) else v for v in r) for r in rows]
-            )
+        cur.execute(_load_data_sql(table_name), (str(infile),))
         return max(int(cur.rowcount), 0)
     finally:
         cur.close()
@@ -200,14 +204,7 @@ def insert_labels(conn: Connection, rows: Sequence[dict[str, Any]], *, infile: P
         return 0
     tuples = [tuple(r.get(c) for c in LABEL_COLUMNS) for r in rows]
     if infile is not None and conn.dialect.name != "sqlite":
-        with infile.open("w", encoding="utf-8", newline="\n") as fh:
-            fh.write("".join("\t".join(map(_tsv_value, t)) + "\n" for t in tuples))
-        cur = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.execute(_load_data_sql("fact_check_labels"), (str(infile),))
-            return max(int(cur.rowcount), 0)
-        finally:
-            cur.close()
+        return _load_data(conn, "fact_check_labels", "\n".join("\t".join(map(_tsv_value, t)) for t in tuples), infile)
     if conn.dialect.name == "sqlite":
         tuples = [tuple(_sqlite_value(v) for v in t) for t in tuples]
     return raw_executemany(conn, _insert_sql(conn.dialect.name, "fact_check_labels"), tuples)
