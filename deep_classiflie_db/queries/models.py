@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from deep_classiflie_db.queries.ingest import utcnow
 from deep_classiflie_db.schema import model_versions
 
 KINDS = ("head_on_cached_features", "finetuned")
-
-
-def _utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def register_model_version(
@@ -43,7 +39,7 @@ def register_model_version(
                 weights_sha256=weights_sha256,
                 config=config,
                 dataset_collection_id=dataset_collection_id,
-                created_at=_utcnow(),
+                created_at=utcnow(),
             )
         )
         return int(result.inserted_primary_key[0])  # type: ignore[index]
