@@ -12,8 +12,8 @@ from typing import Any
 
 from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie.core.errors import DataSourceError
-from deep_classiflie_db.ingest.pipeline import LabelRecord, Reject, StatementRecord
 from deep_classiflie_db.ingest.readers import check_row, csv_rows, decode, read_header
+from deep_classiflie_db.ingest.records import LabelRecord, Reject, StatementRecord
 
 Item = StatementRecord | Reject
 

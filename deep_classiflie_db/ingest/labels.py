@@ -13,7 +13,6 @@ from typing import Any
 
 from deep_classiflie.config.ingest import GenericLabelsConfig, IngestConfig
 from deep_classiflie.core.errors import DataSourceError
-from deep_classiflie_db.ingest.pipeline import LabelRecord, Reject, StatementRecord
 from deep_classiflie_db.ingest.readers import (
     bad_utf8,
     check_row,
@@ -25,6 +24,7 @@ from deep_classiflie_db.ingest.readers import (
     read_header,
     strip_outer_quotes,
 )
+from deep_classiflie_db.ingest.records import LabelRecord, Reject, StatementRecord
 
 Item = StatementRecord | Reject
 

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from deep_classiflie.core.errors import DataSourceError
-from deep_classiflie_db.ingest.pipeline import Reject
+from deep_classiflie_db.ingest.records import Reject, to_naive_utc
 
 _BAD_UTF8 = re.compile("[\udc80-\udcff]")
 # Some shared files hold long fields (FakeNewsNet's tweet id lists exceed the default 128 KiB).
@@ -156,10 +156,7 @@ def twitter_date(value: str) -> dt.datetime | None:
             return dt.datetime(int(parts[5]), MONTHS[parts[1].lower()], int(parts[2]), int(hh), int(mm), int(ss))
     except (KeyError, ValueError):
         return None
-    parsed = parse_date(value, ("%a %b %d %H:%M:%S %z %Y",))
-    if parsed is not None and parsed.tzinfo is not None:
-        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
-    return parsed
+    return to_naive_utc(parse_date(value, ("%a %b %d %H:%M:%S %z %Y",)))
 
 
 def strip_outer_quotes(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +85,12 @@ class IngestReport:
 Item = StatementRecord | Reject | Skip
 
 
+@overload
+def to_naive_utc(value: dt.datetime) -> dt.datetime: ...
+@overload
+def to_naive_utc(value: None) -> None: ...
+@overload
+def to_naive_utc(value: dt.datetime | None) -> dt.datetime | None: ...
 def to_naive_utc(value: dt.datetime | None) -> dt.datetime | None:
     """The store keeps naive UTC datetimes on both engines."""
     if value is None or value.tzinfo is None:

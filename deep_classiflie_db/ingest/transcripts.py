@@ -16,8 +16,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from deep_classiflie.config.ingest import IngestConfig, TranscriptsConfig
-from deep_classiflie_db.ingest.pipeline import Reject, Skip, StatementRecord
 from deep_classiflie_db.ingest.readers import MONTHS, bad_utf8, decode, printable
+from deep_classiflie_db.ingest.records import Reject, Skip, StatementRecord
 
 Item = StatementRecord | Reject | Skip
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie.core.errors import DataSourceError
-from deep_classiflie_db.ingest.pipeline import Reject, StatementRecord
 from deep_classiflie_db.ingest.readers import (
     bad_utf8,
     check_row,
@@ -26,6 +25,7 @@ from deep_classiflie_db.ingest.readers import (
     read_header,
     twitter_date,
 )
+from deep_classiflie_db.ingest.records import Reject, StatementRecord, to_naive_utc
 
 Item = StatementRecord | Reject
 
@@ -201,8 +201,6 @@ def parse_tweets_csv(data: bytes, *, config: IngestConfig, name: str = "tweets.c
             rejects.append(Reject(loc, f"unparseable date {date!r}", raw))
         else:
             flag = "rt" in col and row[col["rt"]].strip().lower() in ("true", "t", "1", "yes")
-            if when.tzinfo is not None:
-                when = when.astimezone(dt.UTC).replace(tzinfo=None)
-            tweets.append(Tweet(tid, text, when, is_retweet(text, flag)))
+            tweets.append(Tweet(tid, text, to_naive_utc(when), is_retweet(text, flag)))
     yield from rejects
     yield from to_records(tweets, config=config)

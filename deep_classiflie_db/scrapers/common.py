@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from deep_classiflie_db.ingest.records import to_naive_utc
+
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _TWEET_WORDS = {"tweet", "twitter", "retweet"}
 
@@ -22,9 +24,7 @@ def parse_when(value: object) -> dt.datetime | None:
             return None
     else:
         return None
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    return when
+    return to_naive_utc(when)
 
 
 def statement_type_of(label: object, *, default: str) -> str:
