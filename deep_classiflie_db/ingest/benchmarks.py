@@ -12,7 +12,7 @@ from typing import Any
 
 from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie.core.errors import DataSourceError
-from deep_classiflie_db.ingest.readers import check_row, csv_rows, decode, read_header
+from deep_classiflie_db.ingest.readers import checked_rows, csv_rows, decode, read_header
 from deep_classiflie_db.ingest.records import LabelRecord, Reject, StatementRecord
 
 Item = StatementRecord | Reject
@@ -44,11 +44,10 @@ def parse_liar(data: bytes, *, config: IngestConfig, name: str = "train.tsv") ->
     The split's name (``train``/``valid``/``test``) is kept as ``meta.given_split``.
     """
     split = name.rsplit("/", 1)[-1].split(".", 1)[0]
-    for line_no, raw, fields, error in csv_rows(decode(data), name=name, delimiter="\t", quoting=csv.QUOTE_NONE):
-        loc = f"{name}:{line_no}"
-        row, reject = check_row(loc, raw, fields, error, len(LIAR_COLUMNS))
-        if row is None:
-            yield reject  # type: ignore[misc]
+    rows = csv_rows(decode(data), name=name, delimiter="\t", quoting=csv.QUOTE_NONE)
+    for _, loc, raw, row in checked_rows(rows, name=name, width=len(LIAR_COLUMNS)):
+        if isinstance(row, Reject):
+            yield row
             continue
         rec = dict(zip(LIAR_COLUMNS, (f.strip() for f in row), strict=True))
         if rec["label"] not in LIAR_LABELS:
@@ -85,11 +84,9 @@ def parse_mediaeval(data: bytes, *, config: IngestConfig, name: str = "train.csv
     """MediaEval 2020 FakeNews dev tweets: ``ID,Text,Label`` with Label 1..3 → class 0..2."""
     rows = csv_rows(decode(data), name=name)
     header, col = read_header(rows, name, ("id", "text", "label"), fix="give the file with its ID,Text,Label header")
-    for line_no, raw, fields, error in rows:
-        loc = f"{name}:{line_no}"
-        row, reject = check_row(loc, raw, fields, error, len(header))
-        if row is None:
-            yield reject  # type: ignore[misc]
+    for _, loc, raw, row in checked_rows(rows, name=name, width=len(header)):
+        if isinstance(row, Reject):
+            yield row
             continue
         label = row[col["label"]].strip()
         if label not in MEDIAEVAL_LABELS:
@@ -126,11 +123,9 @@ def parse_fakenewsnet(files: Iterable[tuple[str, bytes]], *, config: IngestConfi
         header, col = read_header(
             rows, name, ("id", "news_url", "title"), fix="give the file with its id,news_url,title header row"
         )
-        for line_no, raw, fields, error in rows:
-            loc = f"{name}:{line_no}"
-            row, reject = check_row(loc, raw, fields, error, len(header))
-            if row is None:
-                yield reject  # type: ignore[misc]
+        for _, loc, raw, row in checked_rows(rows, name=name, width=len(header)):
+            if isinstance(row, Reject):
+                yield row
                 continue
             if not row[col["id"]].strip():
                 yield Reject(loc, "missing id", raw)

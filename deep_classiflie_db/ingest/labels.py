@@ -15,7 +15,7 @@ from deep_classiflie.config.ingest import GenericLabelsConfig, IngestConfig
 from deep_classiflie.core.errors import DataSourceError
 from deep_classiflie_db.ingest.readers import (
     bad_utf8,
-    check_row,
+    checked_rows,
     content_id,
     csv_rows,
     decode,
@@ -68,11 +68,9 @@ def parse_toronto_star(data: bytes, *, config: IngestConfig, name: str = "liar.c
     """Toronto Star false claims (``liar.csv``): every row a falsehood, ``claim`` the quoted statement."""
     rows = csv_rows(decode(data), name=name)
     header, col = read_header(rows, name, ("number", "date", "place", "claim", "infact", "source", "placecategory"))
-    for line_no, raw, fields, error in rows:
-        loc = f"{name}:{line_no}"
-        row, reject = check_row(loc, raw, fields, error, len(header))
-        if row is None:
-            yield reject  # type: ignore[misc]
+    for line_no, loc, raw, row in checked_rows(rows, name=name, width=len(header)):
+        if isinstance(row, Reject):
+            yield row
             continue
         date = parse_date(row[col["date"]], ("%m-%d-%Y",))
         if date is None:
@@ -105,11 +103,9 @@ def parse_cnn(data: bytes, *, config: IngestConfig, name: str = "fcheck_temp.csv
     rows = csv_rows(decode(data), name=name)
     header, col = read_header(rows, name, ("date", "forum", "kind_of_forum", "claim", "fact_check", "source_article"))
     seen: dict[str, int] = {}
-    for line_no, raw, fields, error in rows:
-        loc = f"{name}:{line_no}"
-        row, reject = check_row(loc, raw, fields, error, len(header))
-        if row is None:
-            yield reject  # type: ignore[misc]
+    for _, loc, raw, row in checked_rows(rows, name=name, width=len(header)):
+        if isinstance(row, Reject):
+            yield row
             continue
         date = parse_date(row[col["date"]], ("%Y-%m-%d", "%m/%d/%Y", "%Y-%m-%d %H:%M:%S"))
         if date is None:
@@ -221,10 +217,8 @@ def _generic_rows(
     rows = csv_rows(decode(data), name=name, delimiter=spec.delimiter)
     header, _ = read_header(rows, name, wanted, fix=fix)
     keys = [h.strip() for h in header]
-    for line_no, raw, fields, error in rows:
-        loc = f"{name}:{line_no}"
-        row, reject = check_row(loc, raw, fields, error, len(header))
-        if row is None:
-            yield loc, printable(raw), reject.reason if reject else "unreadable row"
+    for _, loc, raw, row in checked_rows(rows, name=name, width=len(header)):
+        if isinstance(row, Reject):
+            yield loc, printable(raw), row.reason
         else:
             yield loc, raw, dict(zip(keys, row, strict=True))

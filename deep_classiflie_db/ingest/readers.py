@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import io
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from deep_classiflie.core.errors import DataSourceError
@@ -116,17 +116,21 @@ def read_header(
     return first[2], header_index(first[2], required, name=name, fix=fix)
 
 
-def check_row(
-    location: str, raw: str, fields: list[str] | None, error: str | None, width: int
-) -> tuple[list[str], None] | tuple[None, Reject]:
-    """The fields of a well-formed row, or the Reject saying what is wrong with it."""
-    if fields is None:
-        return None, Reject(location, error or "unreadable row", printable(raw))
-    if bad_utf8(raw):
-        return None, Reject(location, "invalid UTF-8", printable(raw))
-    if len(fields) != width:
-        return None, Reject(location, f"expected {width} columns, found {len(fields)}", raw)
-    return fields, None
+def checked_rows(
+    rows: Iterable[tuple[int, str, list[str] | None, str | None]], *, name: str, width: int
+) -> Iterator[tuple[int, str, str, list[str] | Reject]]:
+    """Per record of :func:`csv_rows`: (line number, location ``name:line``, original text, and the fields
+    of a well-formed row or the Reject saying what is wrong with it)."""
+    for line_no, raw, fields, error in rows:
+        loc = f"{name}:{line_no}"
+        if fields is None:
+            yield line_no, loc, raw, Reject(loc, error or "unreadable row", printable(raw))
+        elif bad_utf8(raw):
+            yield line_no, loc, raw, Reject(loc, "invalid UTF-8", printable(raw))
+        elif len(fields) != width:
+            yield line_no, loc, raw, Reject(loc, f"expected {width} columns, found {len(fields)}", raw)
+        else:
+            yield line_no, loc, raw, fields
 
 
 def parse_date(value: str, formats: Sequence[str] | None = None) -> dt.datetime | None:

@@ -16,7 +16,7 @@ from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie.core.errors import DataSourceError
 from deep_classiflie_db.ingest.readers import (
     bad_utf8,
-    check_row,
+    checked_rows,
     csv_rows,
     decode,
     header_index,
@@ -185,11 +185,9 @@ def parse_tweets_csv(data: bytes, *, config: IngestConfig, name: str = "tweets.c
             col[key] = header.index(found)
     tweets: list[Tweet] = []
     rejects: list[Reject] = []
-    for line_no, raw, fields, error in rows:
-        loc = f"{name}:{line_no}"
-        row, reject = check_row(loc, raw, fields, error, len(header))
-        if row is None:
-            rejects.append(reject)  # type: ignore[arg-type]
+    for _, loc, raw, row in checked_rows(rows, name=name, width=len(header)):
+        if isinstance(row, Reject):
+            rejects.append(row)
             continue
         tid, text, date = row[col["id"]].strip(), row[col["text"]], row[col["date"]].strip()
         when = parse_date(date) if date[:1].isdigit() else twitter_date(date)
