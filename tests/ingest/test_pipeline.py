@@ -27,6 +27,7 @@ from deep_classiflie_db.ingest.pipeline import (
 )
 from deep_classiflie_db.queries import ingest as q
 from deep_classiflie_db.schema import fact_check_labels, ingest_runs, rejects, speakers, statements
+from tests.ingest.helpers import stored_statements
 
 SPEC = SourceSpec("unit", "label_source", "test source")
 UTC2 = dt.timezone(dt.timedelta(hours=2))
@@ -58,21 +59,6 @@ def records() -> list[StatementRecord | Reject | Skip]:
     ]
 
 
-def rows(engine: Engine) -> list[tuple]:
-    with engine.connect() as conn:
-        q = sa.select(
-            statements.c.external_id,
-            statements.c.text,
-            statements.c.text_hash,
-            statements.c.statement_date,
-            statements.c.statement_type,
-            statements.c.word_count,
-            statements.c.is_retweet,
-            statements.c.meta,
-        ).order_by(statements.c.external_id)
-        return [tuple(r) for r in conn.execute(q)]
-
-
 @pytest.mark.parametrize("in_child", [False, True], ids=["inline", "child"])
 def test_writes_rows_labels_rejects_and_counts(engine: Engine, in_child: bool) -> None:
     report = run_ingest(
@@ -87,7 +73,7 @@ def test_writes_rows_labels_rejects_and_counts(engine: Engine, in_child: bool) -
     assert report.labels_inserted == 1
     assert report.skipped_by_reason == {"retweet": 1, "outside 7..107 words": 1}
     assert report.watermark == "2019-05-01T10:00:00"  # naive UTC
-    assert rows(engine) == [
+    assert stored_statements(engine) == [
         ("a", "We are the HIGHEST taxed nation & more", text_hash("We are the HIGHEST taxed nation & more"),
          dt.datetime(2018, 1, 2, 3, 4, 5, 6), "tweet", 8, False, {"k": 1}),
         ("b", "Second statement here", text_hash("Second statement here"), dt.datetime(2019, 5, 1, 10), "speech", 3,
@@ -114,14 +100,14 @@ def test_rerun_inserts_nothing(engine: Engine) -> None:
     again = run_ingest(engine, source=SPEC, records=records(), config=IngestConfig())
     assert (again.inserted, again.duplicate, again.labels_inserted) == (0, 2, 0)
     assert first.run_id != again.run_id
-    assert len(rows(engine)) == 2
+    assert len(stored_statements(engine)) == 2
 
 
 def test_retweets_kept_when_configured(engine: Engine) -> None:
     cfg = IngestConfig.model_validate({"tweets": {"exclude_retweets": False}})
     report = run_ingest(engine, source=SPEC, records=records(), config=cfg)
     assert report.inserted == 3
-    assert ("d", True) in {(r[0], r[6]) for r in rows(engine)}
+    assert ("d", True) in {(r[0], r[6]) for r in stored_statements(engine)}
 
 
 def test_executemany_fallback_on_mariadb_too(engine: Engine) -> None:

@@ -18,7 +18,8 @@ from deep_classiflie.config import Config
 from deep_classiflie_db import migrate
 from deep_classiflie_db.engine import make_engine
 from deep_classiflie_db.ingest.registry import import_source
-from deep_classiflie_db.schema import ingest_runs, statements
+from deep_classiflie_db.schema import ingest_runs
+from tests.ingest.helpers import stored_statements
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH = 2000
@@ -32,21 +33,6 @@ cfg = Config.model_validate({"paths": {"shared_data": sys.argv[2]}, "ingest": {"
 import_source(make_engine(sys.argv[1]), "tweets", path=None, config=cfg, on_batch=lambda r: print(r.read, flush=True))
 print("done", flush=True)
 """
-COLUMNS = [
-    statements.c.external_id,
-    statements.c.text,
-    statements.c.text_hash,
-    statements.c.statement_date,
-    statements.c.statement_type,
-    statements.c.word_count,
-    statements.c.is_retweet,
-    statements.c.meta,
-]
-
-
-def stored(engine: Engine) -> list[tuple]:
-    with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.select(*COLUMNS).order_by(statements.c.external_id))]
 
 
 def run_importer(url: str, shared: Path, kill_after: int | None, rng: random.Random) -> bool:
@@ -76,7 +62,7 @@ def test_sigkill_and_resume_equals_uninterrupted(engine: Engine, shared_data: Pa
     reference = make_engine(f"sqlite:///{tmp_path / 'reference.sqlite'}")
     migrate.upgrade(reference)
     import_source(reference, "tweets", path=None, config=cfg)
-    expected = stored(reference)
+    expected = stored_statements(reference)
     reference.dispose()
 
     url = engine.url.render_as_string(hide_password=False)
@@ -85,7 +71,7 @@ def test_sigkill_and_resume_equals_uninterrupted(engine: Engine, shared_data: Pa
     assert kills == KILLS
     run_importer(url, shared_data, None, rng)
 
-    assert stored(engine) == expected  # nothing lost, nothing doubled
+    assert stored_statements(engine) == expected  # nothing lost, nothing doubled
     with engine.connect() as conn:
         statuses = conn.execute(sa.select(ingest_runs.c.status).order_by(ingest_runs.c.id)).scalars().all()
     # killed runs could not close their record; each next run found its process gone and closed it
