@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from deep_classiflie_db.ingest.records import to_naive_utc
+from deep_classiflie_db.ingest.records import StatementRecord, to_naive_utc
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _TWEET_WORDS = {"tweet", "twitter", "retweet"}
@@ -42,6 +42,11 @@ def statement_type_of(label: object, *, default: str) -> str:
 def date_watermark(when: dt.datetime) -> str:
     """A watermark that sorts as text in time order (fixed-width ISO-8601)."""
     return when.strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def statement_date_watermark(record: StatementRecord) -> str | None:
+    """The newest statement date read is the watermark (the claim and transcript scrapers)."""
+    return date_watermark(record.statement_date) if record.statement_date else None
 
 
 def id_watermark(tweet_id: int | str) -> str:

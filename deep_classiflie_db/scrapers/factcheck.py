@@ -32,7 +32,7 @@ from deep_classiflie_db.ingest.pipeline import (
     run_ingest,
 )
 from deep_classiflie_db.queries.ingest import last_watermark
-from deep_classiflie_db.scrapers.common import date_watermark, parse_when, statement_type_of
+from deep_classiflie_db.scrapers.common import parse_when, statement_date_watermark, statement_type_of
 from deep_classiflie_db.scrapers.http import Fetcher, open_fetcher
 
 SOURCE_NAME = "factcheck_live"
@@ -141,11 +141,6 @@ def fetch_records(
             return
 
 
-def record_watermark(record: StatementRecord) -> str | None:
-    """The newest claim date seen is the watermark."""
-    return date_watermark(record.statement_date) if record.statement_date else None
-
-
 def scrape_factcheck(engine: Engine, config: Config, *, fetcher: Fetcher | None = None) -> IngestReport:
     """Fetch what is new since the last run and write it to the store."""
     cfg = config.scrape.factcheck
@@ -157,5 +152,5 @@ def scrape_factcheck(engine: Engine, config: Config, *, fetcher: Fetcher | None 
             records=fetch_records(live, cfg, speaker=config.ingest.speaker, since=since),
             config=config.ingest,
             location=cfg.url,
-            watermark_of=record_watermark,
+            watermark_of=statement_date_watermark,
         )

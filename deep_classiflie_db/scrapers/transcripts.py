@@ -37,7 +37,7 @@ from deep_classiflie.core.errors import DataSourceError, FetchError
 from deep_classiflie.core.text import normalise, word_count
 from deep_classiflie_db.ingest.pipeline import IngestReport, Reject, Skip, SourceSpec, StatementRecord, run_ingest
 from deep_classiflie_db.queries.ingest import last_watermark
-from deep_classiflie_db.scrapers.common import date_watermark, parse_when, statement_type_of
+from deep_classiflie_db.scrapers.common import parse_when, statement_date_watermark, statement_type_of
 from deep_classiflie_db.scrapers.http import Fetcher, HttpStatusError, open_fetcher
 from deep_classiflie_db.scrapers.policy import is_retryable_status
 
@@ -268,11 +268,6 @@ def fetch_records(fetcher: Fetcher, config: Config, *, since: str | None) -> Ite
         )
 
 
-def record_watermark(record: StatementRecord) -> str | None:
-    """The newest transcript date read is the watermark."""
-    return date_watermark(record.statement_date) if record.statement_date else None
-
-
 def scrape_transcripts(engine: Engine, config: Config, *, fetcher: Fetcher | None = None) -> IngestReport:
     """Fetch transcripts new since the last run and write their statements to the store."""
     cfg = config.scrape.transcripts
@@ -284,5 +279,5 @@ def scrape_transcripts(engine: Engine, config: Config, *, fetcher: Fetcher | Non
             records=fetch_records(live, config, since=since),
             config=config.ingest,
             location=cfg.index_url,
-            watermark_of=record_watermark,
+            watermark_of=statement_date_watermark,
         )
