@@ -10,6 +10,40 @@ import numpy as np
 TYPE_IDS = {"tweet": 0, "non_tweet": 1}
 
 
+# Every statement type the importers write; the CLI and the service accept exactly these (and "non_tweet",
+# which stands for any spoken or written type). Keep in step with deep_classiflie_db/ingest.
+STATEMENT_TYPES: tuple[str, ...] = (
+    "tweet",
+    "non_tweet",
+    "speech",
+    "rally",
+    "interview",
+    "remarks",
+    "press_conference",
+    "exchange_with_reporters",
+    "weekly_address",
+    "facebook_post",
+    "statement",
+    "town_hall",
+    "debate",
+    "advertisement",
+    "claim",
+    "headline",
+)
+
+
+def check_statement_type(statement_type: str) -> str:
+    """``statement_type`` if it is one of :data:`STATEMENT_TYPES`, else a DataSourceError listing them."""
+    from deep_classiflie.core.errors import DataSourceError
+
+    if statement_type not in STATEMENT_TYPES:
+        raise DataSourceError(
+            f"unknown statement type {statement_type!r}",
+            hint="use one of: " + ", ".join(STATEMENT_TYPES),
+        )
+    return statement_type
+
+
 def type_id(statement_type: str) -> int:
     """0 for tweets, 1 for every spoken/written non-tweet type (speech, remarks, interview …)."""
     return TYPE_IDS["tweet"] if statement_type == "tweet" else TYPE_IDS["non_tweet"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,9 +61,17 @@ class FactClassifier(nn.Module):
         attention_mask: torch.Tensor,
         type_ids: torch.Tensor,
         inputs_embeds: torch.Tensor | None = None,
+        extra: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        """Logits from token ids (or from ``inputs_embeds``, for attribution)."""
-        return self.head(self.pooled(input_ids, attention_mask, inputs_embeds=inputs_embeds), type_ids)
+        """Logits from token ids (or from ``inputs_embeds``, for attribution).
+
+        ``extra`` is the ``[batch, n_extra]`` float block of non-text features (sparse TF-IDF, metadata one-hots)
+        that :meth:`Classifier.extra_features` computes for heads that read them; ``None`` for heads that do not.
+        """
+        pooled = self.pooled(input_ids, attention_mask, inputs_embeds=inputs_embeds)
+        if extra is None:
+            return self.head(pooled, type_ids)
+        return self.head(pooled, type_ids, extra=extra)
 
 
 def build_model(encoder_path: Path | None, head_cfg: HeadConfig) -> tuple[FactClassifier, Any]:
@@ -156,9 +164,27 @@ class Classifier:
     encoder_path: Path
     batch_size: int = 64
 
+    # Decision threshold per statement type (``"tweet"``, ``"non_tweet"``, …) chosen on validation and stored with
+    # the model (``thresholds.json``); types not in it use ``default_threshold``.
+    thresholds: dict[str, float] = field(default_factory=dict)
+    default_threshold: float = 0.5
+
     @property
     def num_classes(self) -> int:
         return self.head_config.num_classes
+
+    def threshold_for(self, statement_type: str) -> float:
+        """The stored decision threshold for a statement type (its own, else its tweet/non-tweet group's)."""
+        if statement_type in self.thresholds:
+            return self.thresholds[statement_type]
+        group = "tweet" if statement_type == "tweet" else "non_tweet"
+        return self.thresholds.get(group, self.default_threshold)
+
+    def extra_features(
+        self, texts: Sequence[str], type_ids: np.ndarray, meta: Sequence[dict[str, Any]] | None = None
+    ) -> torch.Tensor | None:
+        """The ``[n, n_extra]`` non-text feature block the head reads, or ``None`` when it reads none."""
+        return None
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         """Padded ids and attention mask, truncated to the model's ``max_length``."""
@@ -173,17 +199,24 @@ class Classifier:
         )
 
     @torch.inference_mode()
-    def predict_proba(self, texts: list[str], type_ids: np.ndarray) -> np.ndarray:
-        """``[n, num_classes]`` probabilities; for a binary task column 1 = P(falsehood)."""
+    def predict_proba(
+        self, texts: list[str], type_ids: np.ndarray, meta: Sequence[dict[str, Any]] | None = None
+    ) -> np.ndarray:
+        """``[n, num_classes]`` probabilities; for a binary task column 1 = P(falsehood).
+
+        ``meta`` (one dict per text: statement type name, date, source …) feeds heads that read metadata.
+        """
         if len(texts) != len(type_ids):
             raise ModelError(f"{len(texts)} texts but {len(type_ids)} type ids", hint="pass one type id per text")
         out = np.zeros((len(texts), self.num_classes), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # by length: less padding
         types = torch.as_tensor(np.asarray(type_ids, dtype=np.int64))
+        extra_all = self.extra_features(texts, np.asarray(type_ids), meta)
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             batch = self.tokenize([texts[i] for i in idx])
-            logits = self.model(batch["input_ids"], batch["attention_mask"], types[idx])
+            extra = None if extra_all is None else extra_all[idx]
+            logits = self.model(batch["input_ids"], batch["attention_mask"], types[idx], extra=extra)
             out[idx] = probabilities(logits, self.num_classes).numpy()
         return out
 
@@ -199,8 +232,28 @@ def load_classifier(folder: Path) -> Classifier:
     """Load a model folder written by ``train`` (any kind) as a ``Classifier``."""
     model, tokenizer, head_cfg = load_model_folder(Path(folder))
     return Classifier(
-        model=model, tokenizer=tokenizer, head_config=head_cfg, folder=Path(folder), encoder_path=Path(folder)
+        model=model,
+        tokenizer=tokenizer,
+        head_config=head_cfg,
+        folder=Path(folder),
+        encoder_path=Path(folder),
+        thresholds=load_thresholds(Path(folder)),
     )
+
+
+THRESHOLDS_FILE = "thresholds.json"
+
+
+def load_thresholds(folder: Path) -> dict[str, float]:
+    """Per-type decision thresholds stored in a model folder (``{}`` when it has none)."""
+    path = folder / THRESHOLDS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {str(k): float(v) for k, v in raw.get("thresholds", raw).items()}
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise ModelError(f"{path} is not a valid thresholds file: {exc}", hint="re-train or fix the file") from exc
 
 
 FLAGGED, NOT_FLAGGED = "likely falsehood", "not flagged"
