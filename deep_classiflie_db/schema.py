@@ -263,6 +263,26 @@ model_calibrations = sa.Table(
     **MARIADB_TABLE_ARGS,
 )
 
+# ---------------------------------------------------------------- explain
+
+# Which statements were explained with which model version: the card's JSON and the files rendered from it.
+# One row per (model version, statement) or, for free text with no statement id, per (model version, text hash);
+# explaining again updates the row in place.
+explanations = sa.Table(
+    "explanations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id")),  # NULL for free text
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("card", sa.JSON, nullable=False),  # card JSON, schema 1
+    sa.Column("files", sa.JSON, nullable=False),  # format -> path of the rendered file
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Index("ix_explanations_model_version_id_statement_id", "model_version_id", "statement_id"),
+    sa.Index("ix_explanations_statement_id", "statement_id"),
+    **MARIADB_TABLE_ARGS,
+)
+
 # ---------------------------------------------------------------- publish
 
 publications = sa.Table(

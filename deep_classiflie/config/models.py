@@ -8,6 +8,7 @@ from typing import Literal
 from deep_classiflie.config.base import Strict
 from deep_classiflie.config.dataset import DatasetConfig
 from deep_classiflie.config.evaluate import EvaluateConfig
+from deep_classiflie.config.explain import ExplainConfig
 from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie.config.scrape import ScrapeConfig
 from deep_classiflie.config.train import EncoderConfig, HeadTrainConfig
@@ -24,7 +25,7 @@ class PathsConfig(Strict):
 class Config(Strict):
     """The whole resolved job configuration."""
 
-    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade"] = "demo"
+    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade", "explain"] = "demo"
     paths: PathsConfig = PathsConfig()
     ingest: IngestConfig = IngestConfig()
     scrape: ScrapeConfig = ScrapeConfig()
@@ -32,3 +33,4 @@ class Config(Strict):
     encoder: EncoderConfig = EncoderConfig()
     train: HeadTrainConfig = HeadTrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
+    explain: ExplainConfig = ExplainConfig()

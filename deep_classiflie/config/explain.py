@@ -1,0 +1,38 @@
+"""Config of the explain stage: integrated-gradients attribution and interpretation cards."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from deep_classiflie.config.base import Strict
+
+
+class ExplainConfig(Strict):
+    """How a prediction is attributed to the statement's words and what its card shows.
+
+    ``n_steps`` is the number of Riemann steps of integrated gradients (the original used 500). With
+    ``adaptive`` on, a statement starts at ``min_steps`` and the step count doubles until the convergence
+    delta (relative to ``|f(x) - f(baseline)|``) is under ``delta_tolerance`` or ``n_steps`` is reached.
+    """
+
+    n_steps: int = Field(default=50, ge=2, le=5000)
+    adaptive: bool = False
+    min_steps: int = Field(default=16, ge=2)
+    delta_tolerance: float = Field(default=0.01, gt=0)
+    # Interpolation points per forward pass (captum's ``internal_batch_size``); None = all steps of a batch at once.
+    internal_batch_size: int | None = Field(default=None, ge=1)
+    # Statements attributed together in one batched pass (padded to the longest of the batch).
+    batch_size: int = Field(default=8, ge=1)
+    method: Literal["riemann_trapezoid", "riemann_left", "riemann_right", "riemann_middle", "gausslegendre"] = (
+        "gausslegendre"
+    )
+    baseline: Literal["pad", "zeros", "mask"] = "pad"
+    normalisation: Literal["l1", "max_abs"] = "max_abs"
+    n_similar: int = Field(default=5, ge=0, le=50)
+    # Which evaluated split's buckets and metrics the card quotes.
+    metrics_split: Literal["train", "val", "test"] = "test"
+    formats: list[Literal["png", "html", "json"]] = ["png", "html", "json"]
+    png_width_px: int = Field(default=1200, ge=600, le=4000)
+    out_dir: str | None = None  # default: <paths.data_dir>/cards

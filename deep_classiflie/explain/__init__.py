@@ -1,0 +1,1 @@
+"""The explain stage: integrated-gradients attributions and interpretation cards (JSON, PNG, HTML)."""
