@@ -298,3 +298,22 @@ publications = sa.Table(
     sa.UniqueConstraint("prediction_id", "channel"),
     **MARIADB_TABLE_ARGS,
 )
+
+# Every feed document the publisher handed to a sink (a local file, IPFS): where it went, what it held, and
+# whether it is the sink's current copy. Rows are written before the sink is touched (status "writing"), so a
+# copy left behind by a crash (an IPFS pin nobody recorded) is found and retired by the next run.
+feed_snapshots = sa.Table(
+    "feed_snapshots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("sink", sa.String(32), nullable=False),  # file | ipfs
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("location", sa.Text, nullable=False),  # file path or IPFS CID
+    sa.Column("sha256", sa.String(64), nullable=False),  # of the feed document's bytes
+    sa.Column("n_items", sa.Integer, nullable=False),
+    sa.Column("last_publication_id", sa.Integer),  # newest publications row the document reflects
+    sa.Column("status", sa.String(16), nullable=False),  # writing | current | stale | retired
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Index("ix_feed_snapshots_sink_status", "sink", "status"),
+    **MARIADB_TABLE_ARGS,
+)

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "deep_classiflie.cli.predict",
     "deep_classiflie.cli.serve",
     "deep_classiflie.cli.demo",
+    "deep_classiflie.cli.publish",
 ]
 
 # A config's ``job`` → the argv it stands for.
@@ -38,6 +39,7 @@ JOB_ARGV = {
     "train": ["train"],
     "evaluate": ["evaluate"],
     "db-upgrade": ["db", "upgrade"],
+    "publish": ["publish"],
 }
 
 

@@ -10,6 +10,7 @@ from deep_classiflie.config.dataset import DatasetConfig
 from deep_classiflie.config.evaluate import EvaluateConfig
 from deep_classiflie.config.explain import ExplainConfig
 from deep_classiflie.config.ingest import IngestConfig
+from deep_classiflie.config.publish import PublishConfig
 from deep_classiflie.config.scrape import ScrapeConfig
 from deep_classiflie.config.train import EncoderConfig, HeadTrainConfig
 
@@ -25,7 +26,7 @@ class PathsConfig(Strict):
 class Config(Strict):
     """The whole resolved job configuration."""
 
-    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade", "explain"] = "demo"
+    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade", "explain", "publish"] = "demo"
     paths: PathsConfig = PathsConfig()
     ingest: IngestConfig = IngestConfig()
     scrape: ScrapeConfig = ScrapeConfig()
@@ -33,4 +34,5 @@ class Config(Strict):
     encoder: EncoderConfig = EncoderConfig()
     train: HeadTrainConfig = HeadTrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
+    publish: PublishConfig = PublishConfig()
     explain: ExplainConfig = ExplainConfig()

@@ -1,0 +1,1 @@
+"""The publish stage: score new statements with the active model and publish the current-predictions feed."""

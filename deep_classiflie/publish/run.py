@@ -1,0 +1,276 @@
+"""The publisher: score statements the active model has not published yet, log them, rebuild the feed.
+
+Exactly once, by construction:
+
+1. A statement counts as published for a model when its ``publications`` row (channel ``feed``) exists; the
+   selection only returns statements without one.
+2. A batch's predictions and publication rows are committed in one transaction: a crash before the commit
+   leaves nothing (the batch is picked again), after it everything (the batch is never picked again).
+3. The feed is a function of the log (its newest ``feed_size`` items, stored with each publication), so a
+   crash between a commit and the feed write is repaired by the next run, which rebuilds the feed first.
+4. Each document handed to a sink is recorded before the sink is touched, so a copy a crash left (an IPFS
+   pin nobody recorded) is retired by the next run.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from deep_classiflie.config import Config
+from deep_classiflie.core.errors import ModelError
+from deep_classiflie.dataset.types import check_statement_type, type_id
+from deep_classiflie.evaluate.run import load_bucket_table
+from deep_classiflie.model.classifier import Classifier
+from deep_classiflie.model.resolve import load_registered
+from deep_classiflie.publish.feed import (
+    CHANNEL,
+    FEED_FILE,
+    ModelContext,
+    feed_document,
+    feed_item,
+    metrics_by_scope,
+    render,
+)
+from deep_classiflie.publish.sinks import FileSink, IpfsSink, Sink
+from deep_classiflie_db.queries import evaluate as qe
+from deep_classiflie_db.queries import publish as q
+from deep_classiflie_db.queries.ingest import utcnow
+
+log = logging.getLogger(__name__)
+
+Event = Callable[[str], None]
+
+
+@dataclass
+class LoadedModel:
+    """The model the publisher scores with, and what every feed item of it shares."""
+
+    row: dict[str, Any]
+    classifier: Classifier
+    context: ModelContext
+
+
+@dataclass
+class PublishReport:
+    """What one run did."""
+
+    model_id: int
+    model_name: str
+    since: dt.datetime | None
+    published: int = 0
+    batches: int = 0
+    feed_items: int | None = None  # None: no feed was written (it was already current)
+    locations: dict[str, str] = field(default_factory=dict)  # sink → where the feed went
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": {"id": self.model_id, "name": self.model_name},
+            "since": None if self.since is None else self.since.isoformat(),
+            "published": self.published,
+            "batches": self.batches,
+            "feed_items": self.feed_items,
+            "locations": self.locations,
+        }
+
+
+def feed_path(config: Config) -> Path:
+    """Where the file sink writes: ``publish.feed_path``, else ``<paths.data_dir>/feed/current_predictions.json``."""
+    if config.publish.feed_path:
+        return Path(config.publish.feed_path)
+    return Path(config.paths.data_dir) / "feed" / FEED_FILE
+
+
+def make_sinks(config: Config) -> list[Sink]:
+    """The sinks ``publish.sinks`` names, in order."""
+    sinks: list[Sink] = []
+    for name in config.publish.sinks:
+        sinks.append(FileSink(feed_path(config)) if name == "file" else IpfsSink(config.publish.ipfs))
+    return sinks
+
+
+def model_context(engine: Engine, config: Config, row: dict[str, Any]) -> ModelContext:
+    """A model's identity, stored confidence buckets and newest metrics (of ``publish.metrics_split``)."""
+    split = config.publish.metrics_split
+    buckets = load_bucket_table(engine, model_version_id=int(row["id"]), split=split)
+    metrics = metrics_by_scope(qe.latest_metrics(engine, model_version_id=int(row["id"]), split=split))
+    if not len(buckets):
+        log.warning("model %s has no stored confidence buckets: feed items carry no bucket", row["name"])
+    return ModelContext(int(row["id"]), str(row["name"]), buckets if len(buckets) else None, metrics)
+
+
+def load_model(engine: Engine, config: Config, ref: str | int | None = None) -> LoadedModel:
+    """Load the model to publish with (``ref``, else ``publish.model``, else the active one) and its track record."""
+    row, classifier = load_registered(engine, ref if ref is not None else config.publish.model)
+    if classifier.num_classes != 2:
+        raise ModelError(
+            f"model {row['name']!r} has {classifier.num_classes} classes; the feed publishes falsehood probabilities",
+            hint="publish with a binary (falsehood) model: --model NAME",
+        )
+    return LoadedModel(row=row, classifier=classifier, context=model_context(engine, config, row))
+
+
+def score_rows(model: LoadedModel, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Predict a batch of statement rows; one record each (prediction columns + the feed item as payload)."""
+    texts = [str(r["text"]) for r in rows]
+    types = np.array([type_id(str(r["statement_type"])) for r in rows], dtype=np.int64)
+    meta = [
+        {"statement_type": r["statement_type"], "date": r["statement_date"], "source": r.get("source")} for r in rows
+    ]
+    probs = model.classifier.predict_proba(texts, types, meta)[:, 1]
+    records = []
+    for row, p in zip(rows, probs, strict=True):
+        threshold = model.classifier.threshold_for(str(row["statement_type"]))
+        item, label = feed_item(row, float(p), threshold, model.context)
+        prob = float(item["probability"])
+        records.append(
+            {
+                "statement_id": item["statement_id"],
+                "probability": prob,
+                "predicted_label": label,
+                "confidence": max(prob, 1.0 - prob),
+                "payload": item,
+            }
+        )
+    return records
+
+
+def _retire_leftovers(engine: Engine, sink: Sink) -> None:
+    """Retire the sink's older documents (stale ones and those a crash left half-written)."""
+    current = q.current_snapshot(engine, sink=sink.name)
+    keep = None if current is None else current["location"]
+    old = q.retirable_snapshots(engine, sink=sink.name)
+    for row in old:
+        if row["location"] != keep:  # the same content re-added has the same CID: never unpin the live one
+            sink.retire(row["location"])
+    q.mark_retired(engine, snapshot_ids=[int(r["id"]) for r in old])
+
+
+def _is_current(engine: Engine, sink: Sink, model_id: int, last_id: int | None) -> bool:
+    current = q.current_snapshot(engine, sink=sink.name)
+    return (
+        current is not None
+        and int(current["model_version_id"]) == model_id
+        and current["last_publication_id"] == last_id
+        and sink.holds(current["location"])
+    )
+
+
+def write_feed(
+    engine: Engine, model: LoadedModel, sinks: Sequence[Sink], *, feed_size: int, on_event: Event | None = None
+) -> tuple[int | None, dict[str, str]]:
+    """Rebuild the feed from the log and hand it to every sink whose copy is older; (items, sink → location).
+
+    Per sink: 1) where the document will live, recorded as ``writing``; 2) put; 3) promoted to ``current``;
+    4) older copies retired. A crash anywhere leaves a row the next run finds.
+    """
+    ctx = model.context
+    last_id = q.last_publication_id(engine, model_version_id=ctx.model_id, channel=CHANNEL)
+    behind = [s for s in sinks if not _is_current(engine, s, ctx.model_id, last_id)]
+    if not behind:
+        return None, {}
+    items = q.feed_payloads(engine, model_version_id=ctx.model_id, channel=CHANNEL, limit=feed_size)
+    content = render(feed_document(ctx, items, utcnow()))
+    digest = hashlib.sha256(content).hexdigest()
+    where: dict[str, str] = {}
+    for sink in behind:
+        location = sink.locate(content)
+        snapshot = q.begin_snapshot(
+            engine,
+            sink=sink.name,
+            model_version_id=ctx.model_id,
+            location=location,
+            sha256=digest,
+            n_items=len(items),
+            last_publication_id=last_id,
+        )
+        _emit(on_event, f"feed-recorded {sink.name}")
+        stored = sink.put(content)
+        if stored != location:
+            log.warning("sink %s stored the feed at %s, not at %s as located", sink.name, stored, location)
+        q.promote_snapshot(engine, snapshot_id=snapshot, sink=sink.name)
+        _emit(on_event, f"feed-written {sink.name}")
+        _retire_leftovers(engine, sink)
+        where[sink.name] = stored
+    return len(items), where
+
+
+def _emit(on_event: Event | None, what: str) -> None:
+    if on_event is not None:
+        on_event(what)
+
+
+def publish_once(
+    engine: Engine,
+    config: Config,
+    sinks: Sequence[Sink],
+    *,
+    model: LoadedModel | None = None,
+    stop: threading.Event | None = None,
+    on_event: Event | None = None,
+) -> PublishReport:
+    """One run: repair the feed if it is behind the log, publish every pending batch, write the feed.
+
+    ``stop`` is checked between batches (a batch in flight finishes and is committed); ``on_event`` hears
+    ``batch N`` after each commit and ``feed-…`` around each sink write (the crash tests kill on those).
+    """
+    cfg = config.publish
+    for t in cfg.statement_types or []:
+        check_statement_type(t)
+    model = model or load_model(engine, config)
+    ctx = model.context
+    since = cfg.since or q.test_window_end(engine, collection_id=model.row.get("dataset_collection_id"))
+    report = PublishReport(ctx.model_id, ctx.model_name, since)
+    # 1) a crash after a commit left the feed behind the log (or left a copy to retire): repair that first
+    for sink in sinks:
+        _retire_leftovers(engine, sink)
+    items, where = write_feed(engine, model, sinks, feed_size=cfg.feed_size, on_event=on_event)
+    # 2) batches: score, then predictions + publication rows in one transaction
+    while not (stop is not None and stop.is_set()):
+        if cfg.max_batches is not None and report.batches >= cfg.max_batches:
+            break
+        rows = q.unpublished_statements(
+            engine,
+            model_version_id=ctx.model_id,
+            channel=CHANNEL,
+            since=since,
+            limit=cfg.batch_size,
+            statement_types=cfg.statement_types,
+            include_retweets=cfg.include_retweets,
+        )
+        if not rows:
+            break
+        records = score_rows(model, rows)
+        try:
+            with engine.begin() as conn:
+                q.record_publications(conn, model_version_id=ctx.model_id, channel=CHANNEL, rows=records)
+        except IntegrityError:
+            # Another publisher committed some of these first; nothing of ours was written. Pick again.
+            log.warning("another publisher published part of this batch first; selecting again")
+            continue
+        report.published += len(records)
+        report.batches += 1
+        _emit(on_event, f"batch {report.batches}")
+        if report.batches % cfg.feed_every_batches == 0:
+            items, where = _merge(write_feed(engine, model, sinks, feed_size=cfg.feed_size, on_event=on_event), where)
+    # 3) the feed, now current with the log
+    items2, where = _merge(write_feed(engine, model, sinks, feed_size=cfg.feed_size, on_event=on_event), where)
+    report.feed_items = items2 if items2 is not None else items
+    report.locations = where
+    log.info("published %d statements with model %s in %d batches", report.published, ctx.model_name, report.batches)
+    return report
+
+
+def _merge(result: tuple[int | None, dict[str, str]], where: dict[str, str]) -> tuple[int | None, dict[str, str]]:
+    items, new = result
+    return items, {**where, **new}
