@@ -8,8 +8,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+from sqlalchemy.pool import StaticPool
 
 from deep_classiflie.core.errors import StoreError
+from deep_classiflie.core.secrets import redact, url_secrets
 
 MARIADB_START = "start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd"
 
@@ -24,20 +26,47 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
-def make_engine(url: str, *, check: bool = True) -> Engine:
-    """Create an engine for ``url``; with ``check``, connect once so a bad URL fails here, clearly."""
+URL_HINT = (
+    "use sqlite:///path/file.sqlite or mysql+mysqlconnector://user:password@host:3306/db "
+    "(URL-encode @ % : / # in the password: %40 %25 %3A %2F %23)"
+)
+
+
+def make_engine(url: str, *, check: bool = True, create: bool = True) -> Engine:
+    """Create an engine for ``url``; with ``check``, connect once so a bad URL fails here, clearly.
+
+    ``create=False`` is for commands that only read: a missing SQLite file is then a StoreError naming
+    the path, instead of a new empty store (and its folders) appearing as a side effect.
+    """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise StoreError(
-            f"database URL {url!r} is not valid",
-            hint="use sqlite:///path/file.sqlite or mysql+mysqlconnector://user:pass@host:3306/db",
-        ) from exc
+    except (ArgumentError, ValueError):
+        shown = redact(url, url_secrets(url))
+        raise StoreError(f"database URL {shown!r} is not valid", hint=URL_HINT) from None
+    except Exception as exc:  # e.g. a non-numeric port: never let the URL (and its password) reach a traceback
+        raise StoreError(f"database URL is not valid ({type(exc).__name__})", hint=URL_HINT) from None
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"future": True}
     if backend == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
+            path = Path(parsed.database)
+            if not create and not path.is_file():
+                raise StoreError(
+                    f"no store at {path.resolve()}",
+                    hint="create it with `deep-classiflie db upgrade`, or point paths.data_dir or DC_DB_URL "
+                    "at an existing store",
+                )
+            if create:
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as exc:
+                    raise StoreError(
+                        f"cannot create the store's folder {path.parent}: {exc.strerror}",
+                        hint="choose a writable paths.data_dir (or DC_DB_URL)",
+                    ) from None
+        else:
+            # One shared connection: an in-memory database lives as long as its connection, for every thread.
+            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
     elif backend in ("mysql", "mariadb"):
         query = dict(parsed.query)
         query.setdefault("charset", "utf8mb4")
@@ -72,13 +101,47 @@ def ping(engine: Engine) -> None:
         with engine.connect() as conn:
             conn.execute(sa.text("SELECT 1"))
     except DBAPIError as exc:
-        hint = "check DC_DB_URL"
-        if engine.dialect.name in ("mysql", "mariadb"):
-            hint = (
-                f"is MariaDB running and the database created? start it with `{MARIADB_START}` "
-                "and create it with `CREATE DATABASE name CHARACTER SET utf8mb4`, or unset DC_DB_URL for SQLite"
-            )
-        raise StoreError(f"cannot connect to the database at {describe(engine)}: {exc.orig}", hint=hint) from None
+        raise StoreError(
+            f"cannot connect to the database at {describe(engine)}: {exc.orig}", hint=db_error_hint(exc)
+        ) from None
+
+
+def db_error_code(exc: DBAPIError) -> int | None:
+    """The server's error number (MariaDB: 1045, 1049, 2003 …), when the driver gives one."""
+    code = getattr(exc.orig, "errno", None)
+    return int(code) if isinstance(code, int) else None
+
+
+def db_error_hint(exc: DBAPIError) -> str:
+    """How to fix a database error, chosen by its error code (not always "start MariaDB")."""
+    code, text = db_error_code(exc), str(exc.orig).lower()
+    if code in (1045, 1698):
+        return "check the user and password in DC_DB_URL (URL-encode @ % : / # in the password: %40 %25 %3A %2F %23)"
+    if code == 1044 or code == 1142:
+        return "grant the DC_DB_URL user rights on that database: GRANT ALL ON name.* TO 'user'@'host'"
+    if code == 1049:
+        return (
+            "create the database with `CREATE DATABASE name CHARACTER SET utf8mb4 COLLATE utf8mb4_bin` "
+            "or fix its name in DC_DB_URL"
+        )
+    if code in (2002, 2003, 2005, 2013, 2055):
+        return (
+            f"is MariaDB running at that host and port? start it with `{MARIADB_START}`, fix the host/port in "
+            "DC_DB_URL, or unset DC_DB_URL for the embedded SQLite store"
+        )
+    if code in (1146, 1054):
+        return "the store's schema is behind the code: run `deep-classiflie db upgrade`"
+    if "unable to open database file" in text:
+        return "the SQLite file's folder must exist and be readable: check paths.data_dir or DC_DB_URL"
+    if "readonly database" in text or "read-only" in text:
+        return "make the SQLite file and its folder writable, or use another paths.data_dir"
+    if "locked" in text:
+        return "another process holds the store: wait for it to finish, or stop it"
+    if "no such table" in text or "no such column" in text:
+        return "the store's schema is behind the code: run `deep-classiflie db upgrade`"
+    if "disk" in text and "full" in text:
+        return "free disk space under paths.data_dir"
+    return "check DC_DB_URL and that the database server accepts connections"
 
 
 def is_mariadb(engine: Engine) -> bool:

@@ -15,11 +15,15 @@ from deep_classiflie.core.errors import StoreError
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> AlembicConfig:
-    """An Alembic config that points at the packaged migrations (no alembic.ini needed)."""
+def alembic_config(engine: Engine | None = None) -> AlembicConfig:
+    """An Alembic config that points at the packaged migrations (no alembic.ini needed).
+
+    The URL is deliberately *not* put in it: Alembic's ConfigParser reads ``%`` as interpolation, so a
+    URL-encoded password (``p%40ss``) broke every command and the error printed it. ``upgrade`` hands
+    env.py the live connection instead.
+    """
     cfg = AlembicConfig()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    cfg.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     return cfg
 
 

@@ -84,6 +84,10 @@ rejects = sa.Table(
     sa.Column("location", sa.String(KEY), nullable=False),  # e.g. "train.tsv:1234"
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("raw", LongText),
+    # 0008: a reject is stored once per input (source + sha256 of the rejected line), however often it is re-read
+    sa.Column("source_id", sa.Integer, sa.ForeignKey("sources.id")),
+    sa.Column("line_hash", sa.String(64)),
+    sa.UniqueConstraint("source_id", "line_hash"),
     **MARIADB_TABLE_ARGS,
 )
 

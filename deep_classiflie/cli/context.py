@@ -24,15 +24,24 @@ class Context:
 
     @cached_property
     def raw_engine(self) -> Engine:
-        """Engine without the migration check (for ``db upgrade``)."""
+        """Engine without the migration check, creating a missing SQLite store (for ``db upgrade``, ``demo``)."""
         from deep_classiflie_db.engine import make_engine
 
         return make_engine(self.db_url)
 
     @cached_property
+    def existing_engine(self) -> Engine:
+        """Engine of a store that must already exist (read-only commands never create one), not checked further."""
+        if "raw_engine" in self.__dict__:
+            return self.raw_engine
+        from deep_classiflie_db.engine import make_engine
+
+        return make_engine(self.db_url, create=False)
+
+    @cached_property
     def engine(self) -> Engine:
-        """Engine of a store that is at the newest migration (else a StoreError says to upgrade)."""
+        """Engine of an existing store at the newest migration (else a StoreError says to upgrade)."""
         from deep_classiflie_db.migrate import require_current
 
-        require_current(self.raw_engine)
-        return self.raw_engine
+        require_current(self.existing_engine)
+        return self.existing_engine

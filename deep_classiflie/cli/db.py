@@ -30,6 +30,7 @@ def current(ctx: Context, _args: argparse.Namespace) -> int:
     from deep_classiflie_db import migrate
     from deep_classiflie_db.engine import describe
 
-    have, want = migrate.current_revision(ctx.raw_engine), migrate.head_revision(ctx.raw_engine)
-    print(f"store {describe(ctx.raw_engine)}: revision {have or 'none'} (code expects {want})")
+    engine = ctx.existing_engine  # read-only: a missing store is an error, never created here
+    have, want = migrate.current_revision(engine), migrate.head_revision(engine)
+    print(f"store {describe(engine)}: revision {have or 'none'} (code expects {want})")
     return 0 if have == want else 1

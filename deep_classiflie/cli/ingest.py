@@ -62,19 +62,31 @@ def import_one(ctx: Context, name: str, path: Path | None) -> None:
 
 
 def status(ctx: Context) -> int:
-    """Print one line per source: statements, labels, rejects of its last run, last run and watermark."""
+    """Print one line per source: statements, labels, newest stored statement date, and its last run."""
     from deep_classiflie_db.queries.ingest import source_status
 
     rows = source_status(ctx.engine)
     if not rows:
         print("nothing ingested yet: run `deep-classiflie ingest --all`")
         return 0
-    header = f"{'source':18} {'kind':16} {'statements':>10} {'labels':>7} {'rejects':>7}  {'last run':19} {'status':8} watermark"
+    header = (
+        f"{'source':18} {'kind':16} {'statements':>10} {'labels':>7} {'newest stored':19}  "
+        f"{'last run':19} {'status':11} {'rejects':>7}  last run's watermark"
+    )
     print(header)
     for r in rows:
         last = r["last_run"].strftime("%Y-%m-%d %H:%M:%S") if r["last_run"] else "-"
+        newest = _stamp(r["newest"])
+        rejects = "-" if r["rejects"] is None else r["rejects"]
         print(
-            f"{r['name']:18} {r['kind']:16} {r['statements']:>10} {r['labels']:>7} {r['rejects']:>7}  "
-            f"{last:19} {r['last_status'] or '-':8} {r['watermark'] or '-'}"
+            f"{r['name']:18} {r['kind']:16} {r['statements']:>10} {r['labels']:>7} {newest:19}  "
+            f"{last:19} {r['last_status'] or '-':11} {rejects:>7}  {r['watermark'] or '-'}"
         )
     return 0
+
+
+def _stamp(value: object) -> str:
+    """A stored datetime as ``YYYY-MM-DD HH:MM:SS`` (SQLite may hand back text), ``-`` when none."""
+    if value is None:
+        return "-"
+    return value.strftime("%Y-%m-%d %H:%M:%S") if hasattr(value, "strftime") else str(value)[:19]

@@ -24,9 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 def predict(ctx: Context, args: argparse.Namespace) -> int:
     """Load the model, score the texts, print one line each."""
     from deep_classiflie.core.text import normalise
-    from deep_classiflie.dataset.types import type_id
+    from deep_classiflie.dataset.types import check_statement_type, type_id
     from deep_classiflie.model.resolve import load_registered
 
+    check_statement_type(args.stype)  # "Tweet" or a typo must not be scored silently as a non-tweet
     texts = [normalise(t, ctx.config.ingest.normalise) for t in args.texts]
     empty = [raw for raw, t in zip(args.texts, texts, strict=True) if not t]
     if empty:

@@ -32,6 +32,7 @@ def train_command(ctx: Context, args: argparse.Namespace) -> int:
     from deep_classiflie.dataset import collection_info, latest_collection, load_splits
     from deep_classiflie.train.api import train_model
 
+    _check_flags(args)
     config = ctx.config
     data_dir = config.paths.data_dir
     if args.collection is not None:
@@ -58,6 +59,20 @@ def train_command(ctx: Context, args: argparse.Namespace) -> int:
     print(f"model version {model.model_version_id} ({model.kind}) saved to {model.folder}")
     print(f"validation: {metrics}")
     return 0
+
+
+def _check_flags(args: argparse.Namespace) -> None:
+    """Refuse flags that would be ignored (before anything is trained or registered)."""
+    from deep_classiflie.core.errors import ConfigError
+
+    if args.resume is not None and not args.full:
+        raise ConfigError(
+            "--resume applies to full fine-tuning only", hint="add --full, or leave out --resume to train a head"
+        )
+    if args.resume is not None and not args.resume.is_dir():
+        raise ConfigError(
+            f"checkpoint folder {args.resume} does not exist", hint="give the folder a `train --full` run saved"
+        )
 
 
 def schedule_write(ctx: Context, args: argparse.Namespace) -> int:

@@ -56,11 +56,17 @@ def parse_liar(data: bytes, *, config: IngestConfig, name: str = "train.tsv") ->
         if not rec["id"]:
             yield Reject(loc, "missing id", raw)
             continue
+        # Credit-history counts: empty is "unknown" (None); anything else that is not a count ("NaN", "abc")
+        # means a corrupt row, which is a reject rather than a count silently set to null.
+        bad = next((k for k in LIAR_COLUMNS[8:13] if rec[k] and not (rec[k].isascii() and rec[k].isdigit())), None)
+        if bad is not None:
+            yield Reject(loc, f"credit-history count {bad} is not a number: {rec[bad]!r}", raw)
+            continue
         meta: dict[str, Any] = {"given_split": split}
         for key in ("subjects", "speaker_job", "state", "party", "context"):
             meta[key] = rec[key]
         for key in LIAR_COLUMNS[8:13]:
-            meta[key] = int(rec[key]) if rec[key].isdigit() else None
+            meta[key] = int(rec[key]) if rec[key] else None
         yield StatementRecord(
             external_id=rec["id"],
             text=rec["statement"],

@@ -76,5 +76,5 @@ class BatchWriter:
                     ],
                     infile=infile,
                 )
-            q.insert_rejects(conn, run_id=rid, rows=batch.rejects)
+            q.insert_rejects(conn, run_id=rid, rows=batch.rejects, source_id=sid)
         return inserted, len(rows) - inserted, labels

@@ -8,6 +8,7 @@ half-way leaves only whole committed batches behind.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -142,12 +143,34 @@ def statement_ids(conn: Connection, *, source_id: int, external_ids: Iterable[st
     return out
 
 
-def insert_rejects(conn: Connection, *, run_id: int, rows: Sequence[tuple[str, str, str | None]]) -> None:
-    """Keep rejected input with its location, reason and original text."""
+def reject_line_hash(location: str, raw: str | None) -> str:
+    """sha256 of a rejected line (of its location when the raw text is unknown): a reject's identity."""
+    text = raw if raw is not None else location
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def insert_rejects(
+    conn: Connection, *, run_id: int, rows: Sequence[tuple[str, str, str | None]], source_id: int | None = None
+) -> None:
+    """Keep rejected input with its location, reason and original text, once per source and line.
+
+    A line already rejected from the same source (an earlier run of the same file) is not stored again;
+    the run's ``n_rejected`` still counts it. Without ``source_id`` every row is stored.
+    """
     if rows:
         conn.execute(
-            rejects.insert(),
-            [{"ingest_run_id": run_id, "location": loc[:191], "reason": why, "raw": raw} for loc, why, raw in rows],
+            insert_ignore(rejects),
+            [
+                {
+                    "ingest_run_id": run_id,
+                    "location": loc[:191],
+                    "reason": why,
+                    "raw": raw,
+                    "source_id": source_id,
+                    "line_hash": reject_line_hash(loc, raw) if source_id is not None else None,
+                }
+                for loc, why, raw in rows
+            ],
         )
 
 
@@ -165,11 +188,14 @@ def last_watermark(engine: Engine, *, source_name: str) -> str | None:
 
 
 def source_status(engine: Engine) -> list[dict[str, Any]]:
-    """Per source: statements stored, labels, and its last run: start, status, watermark, rejects.
+    """Per source: statements stored, labels, the newest statement date stored, and its last run: start, status,
+    watermark (the newest date that run read), rejects.
 
     Rejects are those of the last run (every run re-reads its whole input, so older runs' rejects repeat).
     """
     n_statements = sa.select(sa.func.count()).where(statements.c.source_id == sources.c.id).scalar_subquery()
+    # The newest statement stored, whatever the last run read (a run of an old file has an old watermark).
+    newest = sa.select(sa.func.max(statements.c.statement_date)).where(statements.c.source_id == sources.c.id)
     n_labels = (
         sa.select(sa.func.count())
         .select_from(fact_check_labels.join(statements, statements.c.id == fact_check_labels.c.statement_id))
@@ -186,6 +212,7 @@ def source_status(engine: Engine) -> list[dict[str, Any]]:
             sources.c.kind,
             n_statements.label("statements"),
             n_labels.label("labels"),
+            newest.scalar_subquery().label("newest"),
             ingest_runs.c.n_rejected.label("rejects"),
             ingest_runs.c.started_at.label("last_run"),
             ingest_runs.c.status.label("last_status"),

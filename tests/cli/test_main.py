@@ -28,9 +28,21 @@ def test_db_upgrade_then_current(tmp_path: Path, capsys: pytest.CaptureFixture[s
 
 
 def test_unmigrated_store_says_to_upgrade(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "deep_classiflie.sqlite").touch()  # an empty SQLite file: a store never migrated
     code = main(["--set", f"paths.data_dir={tmp_path / 'd'}", "db", "current"])
     assert code == 1
     assert "revision none" in capsys.readouterr().out
+
+
+def test_missing_store_is_an_error_and_not_created(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--set", f"paths.data_dir={tmp_path / 'd'}", "db", "current"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"Error: no store at {tmp_path / 'd' / 'deep_classiflie.sqlite'} — create it with `deep-classiflie db "
+        "upgrade`, or point paths.data_dir or DC_DB_URL at an existing store"
+    ]
+    assert not (tmp_path / "d").exists()
 
 
 def test_bad_config_key_is_one_error_line(capsys: pytest.CaptureFixture[str]) -> None:

@@ -29,8 +29,10 @@ def test_ingest_source_and_status(store: Path, capsys: pytest.CaptureFixture[str
     assert "toronto_star: read 2, inserted 1, duplicate 0, rejected 1, skipped 0, labels 1" in out
     assert main(["ingest", "status"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split()[:5] == ["source", "kind", "statements", "labels", "rejects"]
-    assert lines[1].split()[:5] == ["toronto_star", "label_source", "1", "1", "1"]
+    assert lines[0].split()[:6] == ["source", "kind", "statements", "labels", "newest", "stored"]
+    # newest stored statement, then the last run: start, status, rejects, watermark
+    assert lines[1].split()[:5] == ["toronto_star", "label_source", "1", "1", "2018-07-07"]
+    assert lines[1].split()[8:] == ["ok", "1", "2018-07-07T00:00:00"]
 
 
 def test_bad_input_is_one_error_line(store: Path, capsys: pytest.CaptureFixture[str]) -> None:
