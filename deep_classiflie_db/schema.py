@@ -184,6 +184,10 @@ model_versions = sa.Table(
     sa.Column("config", sa.JSON, nullable=False),
     sa.Column("dataset_collection_id", sa.Integer, sa.ForeignKey("dataset_collections.id")),
     sa.Column("created_at", Stamp, nullable=False),
+    # 0004 (accuracy): decision threshold per statement type chosen on validation ({"tweet": t, …}; NULL:
+    # 0.5 everywhere) and the extra blocks the head reads (["tfidf", "meta"]; NULL: the encoder's vector only).
+    sa.Column("thresholds", sa.JSON),
+    sa.Column("head_features", sa.JSON),
     sa.UniqueConstraint("name"),
     **MARIADB_TABLE_ARGS,
 )
@@ -287,6 +291,36 @@ explanations = sa.Table(
     **MARIADB_TABLE_ARGS,
 )
 
+# ---------------------------------------------------------------- serve
+
+# Every activation of a model version (``POST /v1/models/{id}/activate``); the newest row is the active model,
+# which ``load_registered(engine, None)`` (service, publisher, bot) resolves to.
+model_activations = sa.Table(
+    "model_activations",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("activated_at", Stamp, nullable=False),
+    **MARIADB_TABLE_ARGS,
+)
+
+# Predictions answered over the API (optional, ``serve.recording.enabled``): free text has no statement id,
+# so the text is kept by hash only.
+api_predictions = sa.Table(
+    "api_predictions",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("text_hash", sa.String(64), nullable=False),
+    sa.Column("statement_type", sa.String(32), nullable=False),
+    sa.Column("probability", sa.Float, nullable=False),
+    sa.Column("predicted_label", sa.Integer, nullable=False),
+    sa.Column("confidence", sa.Float, nullable=False),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Index("ix_api_predictions_model_version_id_created_at", "model_version_id", "created_at"),
+    **MARIADB_TABLE_ARGS,
+)
+
 # ---------------------------------------------------------------- publish
 
 publications = sa.Table(
@@ -319,5 +353,50 @@ feed_snapshots = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),  # writing | current | stale | retired
     sa.Column("created_at", Stamp, nullable=False),
     sa.Index("ix_feed_snapshots_sink_status", "sink", "status"),
+    **MARIADB_TABLE_ARGS,
+)
+
+# ---------------------------------------------------------------- bot
+
+# One row per (model version, statement) the bot has analysed: what it predicted and what the publish rule said.
+bot_analyses = sa.Table(
+    "bot_analyses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id"), nullable=False),
+    sa.Column("prediction_id", sa.Integer, sa.ForeignKey("predictions.id")),  # NULL: ruled out before predicting
+    sa.Column("probability", sa.Float),
+    sa.Column("predicted_label", sa.Integer),
+    sa.Column("threshold", sa.Float),
+    sa.Column("bucket", sa.Integer),
+    sa.Column("bucket_n", sa.Integer),
+    sa.Column("bucket_ppv", sa.Float),
+    sa.Column("decision", sa.String(16), nullable=False),  # post | skip
+    sa.Column("rule", sa.String(64), nullable=False),  # the rule that said no (or "publish")
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.UniqueConstraint("model_version_id", "statement_id"),
+    **MARIADB_TABLE_ARGS,
+)
+
+# The exactly-once outbox: written (pending) before anything is sent, completed (posted) after the network answered.
+bot_outbox = sa.Table(
+    "bot_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("bot_analyses.id"), nullable=False, unique=True),
+    sa.Column("network", sa.String(32), nullable=False),  # dry_run | twitter | mastodon
+    sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("card_file", sa.Text),
+    sa.Column("media_id", sa.String(KEY)),
+    sa.Column("post_id", sa.String(KEY)),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | posted | failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("posted_at", Stamp),
+    sa.Index("ix_bot_outbox_status", "status"),
     **MARIADB_TABLE_ARGS,
 )

@@ -1,18 +1,26 @@
-"""``serve``: run the HTTP inference service with uvicorn."""
+"""``serve``: run the HTTP inference service (``/v1/predict``, ``/v1/explain``, ``/v1/models`` …) with uvicorn."""
 
 from __future__ import annotations
 
 import argparse
+import logging
 
 from deep_classiflie.cli.context import Context
+from deep_classiflie.core.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``serve`` command."""
-    p = sub.add_parser("serve", help="HTTP inference service: POST /predict, GET /model, GET /health")
-    p.add_argument("--model", help="model version name or id (default: the newest)")
-    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p = sub.add_parser(
+        "serve",
+        help="HTTP inference service: POST /v1/predict, /v1/explain; GET /v1/models, /healthz, /readyz, /metrics",
+    )
+    p.add_argument("--model", help="model version name or id to serve (default: the active one, else the newest)")
+    p.add_argument("--host", help="address to bind (default serve.host: 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port (default serve.port: 8000)")
+    p.add_argument("--backend", help="inference backend: torch | torch-int8 | onnx | onnx-int8 (default serve.backend)")
     p.set_defaults(func=serve)
 
 
@@ -20,8 +28,30 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
     """Load the model once, then serve until interrupted."""
     import uvicorn
 
-    from deep_classiflie.serve.app import create_app, load_served
+    from deep_classiflie.serve.app import build_state, create_app
+    from deep_classiflie.serve.auth import bind_warning
 
-    served = load_served(ctx.engine, args.model, threshold=ctx.config.evaluate.threshold)
-    uvicorn.run(create_app(served), host=args.host, port=args.port, log_level="info")
+    updates = {k: v for k, v in (("host", args.host), ("port", args.port), ("backend", args.backend)) if v is not None}
+    try:
+        config = ctx.config.model_copy(
+            update={"serve": ctx.config.serve.model_validate({**ctx.config.serve.model_dump(), **updates})}
+        )
+    except ValueError as exc:
+        raise ConfigError(f"invalid serve option: {exc}", hint="see `deep-classiflie serve --help`") from None
+    if not 0 < config.serve.port < 65536:
+        raise ConfigError(f"port {config.serve.port} is out of range", hint="use a port between 1 and 65535")
+    api_key = ctx.settings.api_key or ctx.settings.api_token
+    state = build_state(config, ctx.engine, api_key=api_key, ref=args.model)
+    if warning := bind_warning(config.serve.host, api_key):
+        log.warning("%s", warning)
+    served = state.holder.current
+    assert served is not None
+    log.info(
+        "serving %s with the %s backend on http://%s:%d",
+        served.ref["name"],
+        served.backend.name,
+        config.serve.host,
+        config.serve.port,
+    )
+    uvicorn.run(create_app(state), host=config.serve.host, port=config.serve.port, log_level="info")
     return 0

@@ -6,13 +6,17 @@ from pathlib import Path
 from typing import Literal
 
 from deep_classiflie.config.base import Strict
+from deep_classiflie.config.bot import BotConfig
 from deep_classiflie.config.dataset import DatasetConfig
 from deep_classiflie.config.evaluate import EvaluateConfig
 from deep_classiflie.config.explain import ExplainConfig
 from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie.config.publish import PublishConfig
 from deep_classiflie.config.scrape import ScrapeConfig
+from deep_classiflie.config.serve import ServeConfig
 from deep_classiflie.config.train import EncoderConfig, HeadTrainConfig
+from deep_classiflie.config.tune import TuneConfig
+from deep_classiflie.config.viz import VizConfig
 
 
 class PathsConfig(Strict):
@@ -26,7 +30,7 @@ class PathsConfig(Strict):
 class Config(Strict):
     """The whole resolved job configuration."""
 
-    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade", "explain", "publish"] = "demo"
+    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade", "explain", "tune", "dashboards", "site-build", "publish", "bot"] = "demo"
     paths: PathsConfig = PathsConfig()
     ingest: IngestConfig = IngestConfig()
     scrape: ScrapeConfig = ScrapeConfig()
@@ -34,5 +38,9 @@ class Config(Strict):
     encoder: EncoderConfig = EncoderConfig()
     train: HeadTrainConfig = HeadTrainConfig()
     evaluate: EvaluateConfig = EvaluateConfig()
-    publish: PublishConfig = PublishConfig()
+    serve: ServeConfig = ServeConfig()
     explain: ExplainConfig = ExplainConfig()
+    tune: TuneConfig = TuneConfig()
+    bot: BotConfig = BotConfig()
+    viz: VizConfig = VizConfig()
+    publish: PublishConfig = PublishConfig()

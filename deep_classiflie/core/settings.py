@@ -16,6 +16,14 @@ class Settings(BaseSettings):
     db_url: str | None = None
     twitter_bearer_token: SecretStr | None = None
     api_token: SecretStr | None = None
+    # The service's key for admin routes (and read routes when serve.auth_reads); DC_API_TOKEN is the fallback.
+    api_key: SecretStr | None = None
+    # The bot's accounts (user context: OAuth 1.0a for Twitter, an access token for Mastodon).
+    twitter_consumer_key: SecretStr | None = None
+    twitter_consumer_secret: SecretStr | None = None
+    twitter_access_token: SecretStr | None = None
+    twitter_access_token_secret: SecretStr | None = None
+    mastodon_access_token: SecretStr | None = None
 
 
 def resolve_db_url(settings: Settings, data_dir: Path) -> str:

@@ -10,12 +10,16 @@ from sqlalchemy.engine import Engine
 from deep_classiflie.core.errors import ModelError, StoreError
 from deep_classiflie.model.classifier import Classifier, load_classifier
 from deep_classiflie_db.queries import evaluate as q
+from deep_classiflie_db.queries import models as models_q
 
 
 def resolve_model_version(engine: Engine, ref: str | int | None = None) -> dict[str, Any]:
-    """The model version ``ref`` names (an id or a name), or the newest one; a clear error when none."""
+    """The model version ``ref`` names (an id or a name); ``None``: the active one (``POST
+    /v1/models/{id}/activate``), else the newest. A clear error when there is none."""
     try:
-        return q.model_version(engine, ref=ref) if ref is not None else q.latest_model_version(engine)
+        if ref is not None:
+            return q.model_version(engine, ref=ref)
+        return models_q.active_model_version(engine) or q.latest_model_version(engine)
     except StoreError as exc:
         raise ModelError(exc.message, hint=exc.hint) from None
 

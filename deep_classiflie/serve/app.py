@@ -1,97 +1,118 @@
-"""The inference service: ``create_app`` builds the FastAPI app around one loaded model version.
+"""The inference service: ``build_state`` loads what it serves, ``create_app`` builds the FastAPI app around it.
 
-Routes: ``GET /health``, ``GET /model``, ``POST /predict``. Errors of the platform map to HTTP
-status codes (bad input 422, no model 503) with the same message and hint the CLI prints.
+Routes (one module per resource under ``routes/``): ``POST /v1/predict``, ``POST /v1/explain``, ``GET /v1/models``,
+``POST /v1/models/{id}/activate`` (admin), ``GET /healthz``, ``GET /readyz``, ``GET /metrics``; OpenAPI at
+``/openapi.json`` with ``/docs`` and ``/redoc`` served offline (or off, ``serve.docs``). The pre-v1 routes
+(``/predict``, ``/model``, ``/health``) are gone. Platform errors map to HTTP status codes with the message and
+hint the CLI prints.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
-import numpy as np
-from fastapi import FastAPI, HTTPException
-from pydantic import BaseModel, Field
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import SecretStr
 from sqlalchemy.engine import Engine
 
-from deep_classiflie.config.ingest import NormaliseConfig
-from deep_classiflie.core.errors import DeepClassiflieError
-from deep_classiflie.core.text import normalise
-from deep_classiflie.dataset.types import type_id
-from deep_classiflie.evaluate.buckets import BucketTable
-from deep_classiflie.model.classifier import Classifier, binary_verdict
+from deep_classiflie.config import Config
+from deep_classiflie.core.errors import ConfigError, DatasetError, DataSourceError, DeepClassiflieError
+from deep_classiflie.serve.batching import MicroBatcher
+from deep_classiflie.serve.limits import BodyLimitMiddleware, validation_error_handler
+from deep_classiflie.serve.metrics import MetricsMiddleware, ServiceMetrics
+from deep_classiflie.serve.recorder import PredictionRecorder
+from deep_classiflie.serve.routes import explain, health, models, predict
+from deep_classiflie.serve.served import ModelHolder, Served
+from deep_classiflie.serve.state import ServiceState
+
+log = logging.getLogger(__name__)
+
+VERSION = "1.0.0"
 
 
-class PredictRequest(BaseModel):
-    """One or more statements of one type."""
+def build_state(
+    config: Config,
+    engine: Engine,
+    *,
+    api_key: SecretStr | None,
+    served: Served | None = None,
+    ref: str | int | None = None,
+) -> ServiceState:
+    """The service's shared state; loads model ``ref`` (default: the active one) unless ``served`` is given."""
+    serve = config.serve
+    if serve.auth_reads and api_key is None:
+        raise ConfigError("serve.auth_reads is on but DC_API_KEY is not set", hint="set DC_API_KEY, or turn it off")
+    metrics = ServiceMetrics()
+    batching = serve.batching
+    batcher = MicroBatcher(
+        max_batch_size=batching.max_batch_size,
+        max_wait_ms=batching.max_wait_ms,
+        max_queue=batching.max_queue,
+        on_batch=metrics.observe_batch,
+    )
+    recorder = None
+    if serve.recording.enabled:
+        recorder = PredictionRecorder(
+            engine,
+            interval_s=serve.recording.flush_interval_s,
+            max_pending=serve.recording.max_pending,
+            on_written=metrics.recorded.inc,
+            on_dropped=metrics.record_dropped.inc,
+        )
+    state = ServiceState(
+        config=config, engine=engine, holder=ModelHolder(), batcher=batcher, metrics=metrics, recorder=recorder
+    )
+    state.api_key = api_key
+    state.holder.swap(served if served is not None else state.load(ref))
+    return state
 
-    texts: list[str] = Field(min_length=1, max_length=256)
-    statement_type: str = "non_tweet"
+
+# Bad input → 422, a missing model or an unreachable store → 503; anything else of ours → 500 with its message.
+_STATUS: tuple[tuple[type[DeepClassiflieError], int], ...] = (
+    (DataSourceError, 422),
+    (DatasetError, 422),
+    (ConfigError, 422),
+)
 
 
-class Prediction(BaseModel):
-    """Score of one statement; ``bucket`` is its confidence bucket's test-split record when stored."""
-
-    text: str
-    probability: float
-    label: str  # "likely falsehood" | "not flagged"
-    confidence: float
-    bucket: dict[str, Any] | None = None
+async def _platform_error(request: Request, exc: Exception) -> JSONResponse:
+    status = next((code for cls, code in _STATUS if isinstance(exc, cls)), 503)
+    return JSONResponse(status_code=status, content={"detail": str(exc)})
 
 
-@dataclass
-class Served:
-    """What the app serves: the model row, its classifier and (optionally) its bucket table."""
+def create_app(state: ServiceState) -> FastAPI:
+    """The app around a built state (tests build it around a model trained on the tiny encoder)."""
 
-    model: dict[str, Any]
-    classifier: Classifier
-    buckets: BucketTable | None
-    threshold: float = 0.5
-    rules: NormaliseConfig = field(default_factory=NormaliseConfig)
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        state.batcher.start()
+        if state.recorder is not None:
+            state.recorder.start()
+        try:
+            yield
+        finally:
+            await state.batcher.stop()
+            if state.recorder is not None:
+                state.recorder.stop()
 
+    kwargs: dict[str, Any] = {"title": "Deep Classiflie", "version": VERSION, "lifespan": lifespan}
+    if state.config.serve.docs == "offline":
+        from fastapi_offline import FastAPIOffline
 
-def load_served(engine: Engine, ref: str | None, *, threshold: float) -> Served:
-    """Resolve and load a model version and, when it has been evaluated, its confidence buckets."""
-    from deep_classiflie.evaluate.run import load_bucket_table
-    from deep_classiflie.model.resolve import load_registered
-
-    row, classifier = load_registered(engine, ref)
-    table = load_bucket_table(engine, model_version_id=int(row["id"]))
-    return Served(model=row, classifier=classifier, buckets=table if table.by_scope else None, threshold=threshold)
-
-
-def create_app(served: Served) -> FastAPI:
-    """The app; tests build it around a model trained on the tiny encoder."""
-    app = FastAPI(title="Deep Classiflie", version="0.1.0")
-
-    @app.get("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/model")
-    def model() -> dict[str, Any]:
-        keys = ("id", "name", "kind", "task", "encoder", "weights_sha256", "created_at")
-        return {k: served.model.get(k) for k in keys}
-
-    @app.post("/predict")
-    def predict(request: PredictRequest) -> list[Prediction]:
-        texts = [normalise(t, served.rules) for t in request.texts]
-        if not all(texts):
-            raise HTTPException(422, "a text is empty after cleaning — send the statement's words")
-        if served.classifier.num_classes != 2:
-            raise HTTPException(501, "this service scores binary falsehood models only")
-        types = np.full(len(texts), type_id(request.statement_type), dtype=np.int64)
-        probs = served.classifier.predict_proba(texts, types)[:, 1]
-        out = []
-        for raw, p in zip(request.texts, probs, strict=True):
-            label, conf = binary_verdict(float(p), served.threshold)
-            bucket = None
-            if served.buckets is not None:
-                try:
-                    bucket = served.buckets.bucket_for(conf, request.statement_type).as_row()
-                except DeepClassiflieError:
-                    bucket = None
-            out.append(Prediction(text=raw, probability=float(p), label=label, confidence=conf, bucket=bucket))
-        return out
-
+        app = FastAPIOffline(**kwargs)  # /docs and /redoc with their assets served from the package, no CDN
+    else:
+        app = FastAPI(docs_url=None, redoc_url=None, **kwargs)
+    app.state.dc = state
+    for module in (predict, explain, models, health):
+        app.include_router(module.router)
+    app.add_exception_handler(RequestValidationError, validation_error_handler)
+    app.add_exception_handler(DeepClassiflieError, _platform_error)
+    # Added last = outermost: metrics see every response (413s included); the body limit answers before parsing.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=state.config.serve.limits.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=state.metrics)
     return app

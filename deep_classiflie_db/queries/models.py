@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from deep_classiflie_db.queries.ingest import utcnow
-from deep_classiflie_db.schema import model_versions
+from deep_classiflie_db.schema import model_activations, model_versions
 
 KINDS = ("head_on_cached_features", "finetuned")
 
@@ -24,8 +24,14 @@ def register_model_version(
     weights_sha256: str,
     config: dict[str, Any],
     dataset_collection_id: int | None,
+    thresholds: dict[str, float] | None = None,
+    head_features: list[str] | None = None,
 ) -> int:
-    """Insert one model version; returns its id (names are unique)."""
+    """Insert one model version; returns its id (names are unique).
+
+    ``thresholds``: per-type decision thresholds chosen on validation; ``head_features``: the extra blocks
+    (``tfidf``, ``meta``) its head reads. ``None`` for either: 0.5 / the encoder's vector only.
+    """
     if kind not in KINDS:
         raise ValueError(f"model kind must be one of {KINDS}, got {kind!r}")
     with engine.begin() as conn:
@@ -39,6 +45,8 @@ def register_model_version(
                 weights_sha256=weights_sha256,
                 config=config,
                 dataset_collection_id=dataset_collection_id,
+                thresholds=thresholds,
+                head_features=head_features,
                 created_at=utcnow(),
             )
         )
@@ -80,3 +88,25 @@ def list_model_versions(engine: Engine, *, task: str | None = None) -> list[dict
         query = query.where(model_versions.c.task == task)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def activate_model_version(engine: Engine, *, model_version_id: int) -> int:
+    """Make a model version the active one (a new ``model_activations`` row); returns the row's id."""
+    with engine.begin() as conn:
+        result = conn.execute(
+            model_activations.insert().values(model_version_id=model_version_id, activated_at=utcnow())
+        )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def active_model_version(engine: Engine) -> dict[str, Any] | None:
+    """The model version activated last (with its ``activated_at``), or ``None`` when none ever was."""
+    query = (
+        sa.select(model_versions, model_activations.c.activated_at)
+        .join(model_activations, model_activations.c.model_version_id == model_versions.c.id)
+        .order_by(model_activations.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        row = conn.execute(query).mappings().first()
+    return dict(row) if row else None

@@ -1,0 +1,61 @@
+"""Config of the serve stage: binding, micro-batching, request limits, backend, docs, auth, recording."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from deep_classiflie.config.base import Strict
+
+# Inference backends of the service (see deep_classiflie.serve.backends); "onnx-int8" won the agreement test
+# and the speed benchmark on MiniLM (bench/serve.py), so it is the default.
+Backend = Literal["torch", "torch-int8", "onnx", "onnx-int8"]
+
+
+class BatchingConfig(Strict):
+    """Dynamic micro-batching: concurrent statements are gathered into one forward pass."""
+
+    max_batch_size: int = Field(default=32, ge=1, le=1024)
+    max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
+    # Statements waiting (all requests together); a request that would overflow it gets 503 + Retry-After.
+    max_queue: int = Field(default=1024, ge=1)
+    # A request still unanswered after this long gets 504 (its statements are dropped if not yet started).
+    request_timeout_s: float = Field(default=10.0, gt=0)
+    retry_after_s: int = Field(default=1, ge=1)
+
+
+class LimitsConfig(Strict):
+    """Limits every route applies; each is named in the error a client gets when it is exceeded."""
+
+    max_statements: int = Field(default=64, ge=1)
+    max_explain_statements: int = Field(default=4, ge=1)
+    max_chars: int = Field(default=5000, ge=1)
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+
+
+class RecordingConfig(Strict):
+    """Optional recording of API predictions, in batched writes off the request path."""
+
+    enabled: bool = False
+    flush_interval_s: float = Field(default=1.0, gt=0)
+    max_pending: int = Field(default=10_000, ge=1)  # oldest dropped beyond this while the store is away
+
+
+class ServeConfig(Strict):
+    """The HTTP inference service (``deep-classiflie serve``)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    backend: Backend = "onnx-int8"
+    # Intra-op threads for inference; 0 = one per CPU core the process may use.
+    threads: int = Field(default=0, ge=0)
+    # "offline" serves /docs and /redoc with assets shipped in the fastapi-offline package; "off" disables them.
+    docs: Literal["offline", "off"] = "offline"
+    # Admin routes always need DC_API_KEY; with this, read routes (predict, explain, models) need it too.
+    auth_reads: bool = False
+    # Seconds a store reachability result is reused by /readyz (so probes do not hammer the DB).
+    ready_cache_s: float = Field(default=1.0, ge=0)
+    batching: BatchingConfig = BatchingConfig()
+    limits: LimitsConfig = LimitsConfig()
+    recording: RecordingConfig = RecordingConfig()
