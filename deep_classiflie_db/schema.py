@@ -400,3 +400,48 @@ bot_outbox = sa.Table(
     sa.Index("ix_bot_outbox_status", "status"),
     **MARIADB_TABLE_ARGS,
 )
+
+# ---------------------------------------------------------------- bot
+
+# One row per (model version, statement) the bot has analysed: what it predicted and what the publish rule said.
+bot_analyses = sa.Table(
+    "bot_analyses",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("model_version_id", sa.Integer, sa.ForeignKey("model_versions.id"), nullable=False),
+    sa.Column("statement_id", sa.Integer, sa.ForeignKey("statements.id"), nullable=False),
+    sa.Column("prediction_id", sa.Integer, sa.ForeignKey("predictions.id")),  # NULL: ruled out before predicting
+    sa.Column("probability", sa.Float),
+    sa.Column("predicted_label", sa.Integer),
+    sa.Column("threshold", sa.Float),
+    sa.Column("bucket", sa.Integer),
+    sa.Column("bucket_n", sa.Integer),
+    sa.Column("bucket_ppv", sa.Float),
+    sa.Column("decision", sa.String(16), nullable=False),  # post | skip
+    sa.Column("rule", sa.String(64), nullable=False),  # the rule that said no (or "publish")
+    sa.Column("detail", sa.Text),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.UniqueConstraint("model_version_id", "statement_id"),
+    **MARIADB_TABLE_ARGS,
+)
+
+# The exactly-once outbox: written (pending) before anything is sent, completed (posted) after the network answered.
+bot_outbox = sa.Table(
+    "bot_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("bot_analyses.id"), nullable=False, unique=True),
+    sa.Column("network", sa.String(32), nullable=False),  # dry_run | twitter | mastodon
+    sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("card_file", sa.Text),
+    sa.Column("media_id", sa.String(KEY)),
+    sa.Column("post_id", sa.String(KEY)),
+    sa.Column("status", sa.String(16), nullable=False),  # pending | posted | failed
+    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("last_error", sa.Text),
+    sa.Column("created_at", Stamp, nullable=False),
+    sa.Column("posted_at", Stamp),
+    sa.Index("ix_bot_outbox_status", "status"),
+    **MARIADB_TABLE_ARGS,
+)

@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "deep_classiflie.cli.serve",
     "deep_classiflie.cli.demo",
     "deep_classiflie.cli.publish",
+    "deep_classiflie.cli.bot",
 ]
 
 # A config's ``job`` → the argv it stands for.
@@ -44,6 +45,7 @@ JOB_ARGV = {
     "db-upgrade": ["db", "upgrade"],
     "publish": ["publish"],
     "site-build": ["site", "build"],
+    "bot": ["bot", "run"],
 }
 
 
