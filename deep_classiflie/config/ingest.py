@@ -36,8 +36,14 @@ class TranscriptsConfig(Strict):
     speaker_labels: list[str] = ["DONALD TRUMP", "TRUMP", "THE PRESIDENT", "PRESIDENT TRUMP", "MR. TRUMP"]
     min_words: int = Field(default=7, ge=1)
     max_words: int = Field(default=107, ge=1)
-    # sentence: split each kept speaker turn into sentences; utterance: one statement per paragraph of a turn.
-    split: Literal["sentence", "utterance"] = "sentence"
+    # chunk: runs of whole sentences of >= chunk_words words (the fact-check lists' granularity: the Toronto
+    # Star claims have a median of 39 words; single sentences of transcripts have 18, and length alone then
+    # separates the classes); sentence: one statement per sentence; utterance: one per paragraph of a turn.
+    split: Literal["chunk", "sentence", "utterance"] = "chunk"
+    # chunk: a run's target length, picked per run (deterministically) from these; the default spreads the
+    # runs' lengths like the Star claims' (deciles 14..88 words, median 37), a run overshooting its target
+    # by part of its last sentence.
+    chunk_words: list[int] = Field(default=[10, 14, 18, 22, 27, 32, 38, 45, 55, 70, 95], min_length=1)
     # campaign corpus: skip an "As written" file when an "As spoken" one exists for the same event.
     prefer_as_spoken: bool = True
 
@@ -73,7 +79,17 @@ class GenericLabelsConfig(Strict):
 class IngestConfig(Strict):
     """What ``ingest`` reads and how."""
 
-    sources: list[str] = ["toronto_star", "cnn", "tweets"]
+    # ``ingest --all`` imports these, in this order (the same event in two transcript folders is stored
+    # from the first one imported: factba.se before the Presidency Project).
+    sources: list[str] = [
+        "toronto_star",
+        "toronto_star_full",
+        "cnn",
+        "tweets",
+        "factbase_interviews",
+        "miller_center_2017_2018",
+        "presidency_project",
+    ]
     batch_size: int = Field(default=5000, ge=1)
     speaker: str = "Donald Trump"
     # Per-source input path (file or folder), overriding the default under paths.shared_data.

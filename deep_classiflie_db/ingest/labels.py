@@ -98,6 +98,19 @@ def parse_toronto_star(data: bytes, *, config: IngestConfig, name: str = "liar.c
         )
 
 
+def parse_toronto_star_full(data: bytes, *, config: IngestConfig, name: str = "claims.csv") -> Iterator[Item]:
+    """The full Toronto Star list (``claims.csv``, to 2018-12-01): the ``liar.csv`` columns, its own numbering.
+
+    A row repeating an earlier row's claim on the same day (one quote the Star counted as several false
+    claims) is skipped: the same statement and date is one label. Rows the older ``liar.csv`` already
+    holds are skipped by the registry's label filter (against the ``toronto_star`` source).
+    """
+    for item in parse_toronto_star(data, config=config, name=name):
+        if isinstance(item, StatementRecord):
+            item.meta = {**(item.meta or {}), "list": "full"}
+        yield item
+
+
 def parse_cnn(data: bytes, *, config: IngestConfig, name: str = "fcheck_temp.csv") -> Iterator[Item]:
     """CNN "Facts First" false claims; a claim that describes rather than quotes is flagged in meta."""
     rows = csv_rows(decode(data), name=name)

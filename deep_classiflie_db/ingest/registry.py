@@ -20,8 +20,9 @@ from sqlalchemy.engine import Engine
 from deep_classiflie.config import Config
 from deep_classiflie.config.ingest import IngestConfig
 from deep_classiflie.core.errors import DataSourceError
-from deep_classiflie_db.ingest import benchmarks, labels, transcripts, tweets
+from deep_classiflie_db.ingest import benchmarks, dedupe, interviews, labels, transcripts, tweets
 from deep_classiflie_db.ingest.pipeline import IngestReport, SourceSpec, run_ingest
+from deep_classiflie_db.queries import ingest_overlap
 
 Files = list[tuple[str, bytes]]
 PARSE_IN_CHILD_BYTES = 1 << 20  # below this, forking costs more than it saves
@@ -35,6 +36,11 @@ class SourceDef:
     default: str | None  # relative to paths.shared_data; None: the user must give a path
     pattern: str | None  # glob inside a folder; None: a single file
     parse: Callable[..., Iterator[Any]]  # (data | files, config=…) → records, rejects, skips
+    # Label sources holding the same claims: a (day, text) already labelled there (or earlier in this
+    # input) is skipped, so the same statement on the same date is one label.
+    labels_shared_with: tuple[str, ...] = ()
+    # Transcript sources holding the same events: a document that repeats a stored one is skipped whole.
+    events_shared_with: tuple[str, ...] = ()
 
 
 def _single(parser: Callable[..., Iterator[Any]]) -> Callable[..., Iterator[Any]]:
@@ -55,6 +61,16 @@ SOURCES: dict[str, SourceDef] = {
             "toronto_star_trump_false_claims_2017_2018/liar.csv",
             None,
             _single(labels.parse_toronto_star),
+            labels_shared_with=("toronto_star_full",),
+        ),
+        SourceDef(
+            SourceSpec(
+                "toronto_star_full", "label_source", "Toronto Star: Trump false claims 2017-01..2018-12 (full list)"
+            ),
+            "toronto_star_trump_false_claims_2017_2018_full/claims.csv",
+            None,
+            _single(labels.parse_toronto_star_full),
+            labels_shared_with=("toronto_star",),
         ),
         SourceDef(
             SourceSpec("cnn", "label_source", "CNN Facts First: Trump false claims 2019-07..2019-09"),
@@ -97,6 +113,32 @@ SOURCES: dict[str, SourceDef] = {
             "miller_center_trump_presidential_speeches/txt",
             "*.txt",
             transcripts.parse_miller_center,
+        ),
+        SourceDef(
+            SourceSpec(
+                "factbase_interviews", "statement_stream", "factba.se Trump interviews 2017-18 (dated segments)"
+            ),
+            "factbase_trump_interviews_2017_2018",
+            "**/*",
+            interviews.parse_factbase,
+            events_shared_with=("presidency_project",),
+        ),
+        SourceDef(
+            SourceSpec("miller_center_2017_2018", "statement_stream", "Miller Center Trump speeches 2017-01..2018-02"),
+            "miller_center_trump_speeches_2017_2018/txt",
+            "*.txt",
+            transcripts.parse_miller_2017_2018,
+        ),
+        SourceDef(
+            SourceSpec(
+                "presidency_project",
+                "statement_stream",
+                "American Presidency Project: Trump interviews, weekly addresses, news conferences 2017-18",
+            ),
+            "presidency_project_trump_2017_2018/documents.jsonl",
+            None,
+            interviews.parse_presidency_project,
+            events_shared_with=("factbase_interviews",),
         ),
         SourceDef(
             SourceSpec("liar", "benchmark", "LIAR (Wang 2017), PolitiFact 6-way labels"),
@@ -174,6 +216,20 @@ def read_files(path: Path, pattern: str | None) -> tuple[Files, str]:
     return files, digest.hexdigest()
 
 
+def shared_filters(engine: Engine, source: SourceDef, records: Iterator[Any], *, config: IngestConfig) -> Iterator[Any]:
+    """``records`` behind the source's cross-source filters (what the sharing sources hold is read now,
+    before any parsing, so a forked parser needs no store)."""
+    if source.labels_shared_with:
+        with engine.connect() as conn:
+            known = ingest_overlap.labelled_keys(conn, source_names=source.labels_shared_with)
+        records = dedupe.skip_known_labels(records, known, rules=config.normalise, where=source.spec.name)
+    if source.events_shared_with:
+        with engine.connect() as conn:
+            rows = ingest_overlap.document_texts(conn, source_names=source.events_shared_with)
+        records = dedupe.skip_same_events(records, dedupe.stored_events(rows))
+    return records
+
+
 def unknown_source(name: str, known: list[str]) -> DataSourceError:
     """The error for a misspelt source name, with the closest valid one."""
     close = difflib.get_close_matches(name, known, n=1)
@@ -202,7 +258,7 @@ def import_source(
     return run_ingest(
         engine,
         source=source.spec,
-        records=source.parse(files, config=config.ingest),
+        records=shared_filters(engine, source, source.parse(files, config=config.ingest), config=config.ingest),
         config=config.ingest,
         location=str(where),
         sha256=sha256,

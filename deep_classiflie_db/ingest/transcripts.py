@@ -2,9 +2,10 @@
 
 Each file's date (and kind) comes from its name. Where a file marks speaker turns (``DONALD TRUMP:``,
 ``THE PRESIDENT:``, ``Q:``) only the target speaker's turns are kept; a file without any label is all
-the speaker's. Turns are split into statements (sentences, or paragraphs with ``split: utterance``)
-and statements outside ``min_words..max_words`` are skipped (counted). A file whose name does not
-carry a date, or whose bytes are not UTF-8, becomes one reject.
+the speaker's. Turns are split into statements (``split: chunk``, the default: runs of whole sentences
+of at least ``chunk_words`` words, the fact-check lists' granularity; ``sentence``: one sentence each;
+``utterance``: one paragraph each) and statements outside ``min_words..max_words`` are skipped
+(counted). A file whose name does not carry a date, or whose bytes are not UTF-8, becomes one reject.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from deep_classiflie.config.ingest import IngestConfig, TranscriptsConfig
@@ -89,6 +90,47 @@ def split_sentences(paragraph: str) -> list[str]:
     return out
 
 
+def split_chunks(paragraph: str, *, targets: Sequence[int], max_words: int, key: str = "") -> list[tuple[str, str]]:
+    """(id suffix, text) of runs of whole sentences of ``paragraph``, each of at least a target's words.
+
+    Greedy: sentences are added until the run reaches its target; a shorter tail joins the run before
+    it when the two stay within ``max_words`` (a turn that runs on becomes several statements of about
+    a fact-checked claim's length, a short answer stays one). Each run's target is picked from
+    ``targets`` by a hash of ``key`` and the run's first sentence, so the lengths spread like the
+    claims' (not all near one value) and the same input always gives the same runs. The suffix ``a-b``
+    names the sentences a run spans.
+    """
+    sents = split_sentences(paragraph)
+    runs: list[tuple[int, int, int]] = []  # (first sentence, last sentence, words)
+
+    def target(first: int) -> int:
+        digest = hashlib.blake2b(f"{key}#{first}".encode("utf-8", errors="surrogateescape"), digest_size=4)
+        return targets[int.from_bytes(digest.digest(), "big") % len(targets)]
+
+    start, words, goal = 0, 0, target(0)
+    for i, sent in enumerate(sents):
+        words += len(sent.split())
+        if words >= goal:
+            runs.append((start, i, words))
+            start, words, goal = i + 1, 0, target(i + 1)
+    if start < len(sents):
+        if runs and runs[-1][2] + words <= max_words:
+            first, _, n = runs.pop()
+            runs.append((first, len(sents) - 1, n + words))
+        else:
+            runs.append((start, len(sents) - 1, words))
+    return [(f"{a}-{b}", " ".join(sents[a : b + 1])) for a, b, _ in runs]
+
+
+def split_turn(paragraph: str, cfg: TranscriptsConfig, key: str = "") -> list[tuple[str, str]]:
+    """(id suffix, text) of the statements of one kept paragraph, by ``cfg.split`` (``key``: see split_chunks)."""
+    if cfg.split == "utterance":
+        return [("0", paragraph)]
+    if cfg.split == "chunk":
+        return split_chunks(paragraph, targets=cfg.chunk_words, max_words=cfg.max_words, key=key)
+    return [(str(i), s) for i, s in enumerate(split_sentences(paragraph))]
+
+
 def speaker_turns(text: str, labels: Iterable[str]) -> Iterator[tuple[int, str]]:
     """(paragraph index, paragraph) of the target speaker.
 
@@ -126,25 +168,47 @@ def statements_of(
     config: IngestConfig,
     meta: dict[str, Any] | None = None,
 ) -> Iterator[StatementRecord | Skip]:
-    """Statements of one transcript (ids ``doc_id:paragraph.sentence``, stable under the word filter)."""
+    """Statements of one transcript (ids ``doc_id:paragraph.unit``, stable under the word filter)."""
+    turns = speaker_turns(text, config.transcripts.speaker_labels)
+    yield from statements_of_turns(
+        turns, doc_id=doc_id, doc=doc, date=date, statement_type=statement_type, config=config, meta=meta
+    )
+
+
+def statements_of_turns(
+    turns: Iterable[tuple[int | str, str]],
+    *,
+    doc_id: str,
+    doc: str,
+    date: dt.datetime | None,
+    statement_type: str,
+    config: IngestConfig,
+    meta: dict[str, Any] | None = None,
+    meta_of: Callable[[int | str], dict[str, Any] | None] | None = None,
+) -> Iterator[StatementRecord | Skip]:
+    """Statements of the target speaker's ``(paragraph id, paragraph)`` turns of one document.
+
+    ``meta_of(paragraph id)`` may add keys for the statements of one paragraph (e.g. the fact-checked
+    claims located on that line).
+    """
     cfg: TranscriptsConfig = config.transcripts
     doc_meta = {"doc": doc, **(meta or {})}  # one dict for the whole document (the writer encodes it once)
     found = False
-    for para_no, para in speaker_turns(text, cfg.speaker_labels):
-        units = [para] if cfg.split == "utterance" else split_sentences(para)
-        for sent_no, unit in enumerate(units):
+    for para_no, para in turns:
+        extra = meta_of(para_no) if meta_of is not None else None
+        para_meta = {**doc_meta, **extra} if extra else doc_meta
+        for unit_no, unit in split_turn(para, cfg, key=f"{doc_id}:{para_no}"):
             found = True
-            ext = f"{doc_id}:{para_no}.{sent_no}"
             n = len(unit.split())
             if n < cfg.min_words or n > cfg.max_words:
-                yield Skip(f"{doc}#{para_no}.{sent_no}", f"outside {cfg.min_words}..{cfg.max_words} words")
+                yield Skip(f"{doc}#{para_no}.{unit_no}", f"outside {cfg.min_words}..{cfg.max_words} words")
                 continue
             yield StatementRecord(
-                external_id=ext,
+                external_id=f"{doc_id}:{para_no}.{unit_no}",
                 text=unit,
                 statement_date=date,
                 statement_type=statement_type,
-                meta=doc_meta,
+                meta=para_meta,
                 speaker=config.speaker,
             )
     if not found:
@@ -152,12 +216,12 @@ def statements_of(
         yield Skip(doc, "no text of the target speaker")
 
 
-def _doc_id(date: dt.datetime | None, name: str) -> str:
+def doc_id_of(date: dt.datetime | None, name: str) -> str:
     stamp = date.strftime("%Y%m%d") if date else "nodate"
     return f"{stamp}_{hashlib.sha1(name.encode('utf-8', errors='surrogateescape')).hexdigest()[:10]}"
 
 
-def _read(name: str, data: bytes) -> str | Reject:
+def read_text(name: str, data: bytes) -> str | Reject:
     text = decode(data)
     if bad_utf8(text):
         return Reject(name, "invalid UTF-8", printable(text[:2000]))
@@ -186,7 +250,7 @@ def parse_campaign_corpus(files: Iterable[tuple[str, bytes]], *, config: IngestC
         ):
             yield Skip(name, "as-written duplicate of an as-spoken transcript")
             continue
-        text = _read(name, data)
+        text = read_text(name, data)
         if isinstance(text, Reject):
             yield text
             continue
@@ -201,7 +265,7 @@ def parse_campaign_corpus(files: Iterable[tuple[str, bytes]], *, config: IngestC
         kind = next((v for k, v in _CAMPAIGN_TYPES.items() if genre.startswith(k)), "statement")
         meta = {"completeness": status[0], "version": version} if version else {"completeness": status[0]}
         yield from statements_of(
-            text, doc_id=_doc_id(date, name), doc=name, date=date, statement_type=kind, config=config, meta=meta
+            text, doc_id=doc_id_of(date, name), doc=name, date=date, statement_type=kind, config=config, meta=meta
         )
 
 
@@ -225,14 +289,14 @@ def parse_rally_speeches(files: Iterable[tuple[str, bytes]], *, config: IngestCo
         if parsed is None:
             yield Reject(name, "file name is not '<City><Mon><D>_<YYYY>.txt'", None)
             continue
-        text = _read(name, data)
+        text = read_text(name, data)
         if isinstance(text, Reject):
             yield text
             continue
         date, city = parsed
         yield from statements_of(
             text,
-            doc_id=_doc_id(date, name),
+            doc_id=doc_id_of(date, name),
             doc=name,
             date=date,
             statement_type="rally",
@@ -270,16 +334,57 @@ def parse_miller_center(files: Iterable[tuple[str, bytes]], *, config: IngestCon
         if m is None or date is None:
             yield Reject(name, "file name is not 'Trump_speech_<i>_<Month D, YYYY>: <Title>.txt'", None)
             continue
-        text = _read(name, data)
+        text = read_text(name, data)
         if isinstance(text, Reject):
             yield text
             continue
         yield from statements_of(
             text,
-            doc_id=_doc_id(date, name),
+            doc_id=doc_id_of(date, name),
             doc=name,
             date=date,
             statement_type=miller_type(m.group(3)),
             config=config,
             meta={"title": m.group(3)},
+        )
+
+
+_MILLER_DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})-(.+?)\.txt$")
+_PRESIDENT_LINE = re.compile(r"^President: *(.+)$")
+
+
+def parse_miller_2017_2018(files: Iterable[tuple[str, bytes]], *, config: IngestConfig) -> Iterator[Item]:
+    """Miller Center speeches 2017-18 as ``YYYY-MM-DD-<slug>.txt``, opened by a ``President: <name>`` line;
+    some mark ``THE PRESIDENT:`` / ``TRUMP:`` turns among ``AUDIENCE:`` chants and hosts' questions."""
+    for name, data in files:
+        m = _MILLER_DATED.match(name)
+        date = None
+        if m is not None:
+            try:
+                date = dt.datetime.strptime(m.group(1), "%Y-%m-%d")
+            except ValueError:
+                date = None
+        if m is None or date is None:
+            yield Reject(name, "file name is not 'YYYY-MM-DD-<slug>.txt'", None)
+            continue
+        text = read_text(name, data)
+        if isinstance(text, Reject):
+            yield text
+            continue
+        first, _, rest = text.partition("\n")
+        president = _PRESIDENT_LINE.match(first.strip())
+        if president is not None:
+            if president.group(1).strip() != config.speaker:
+                yield Skip(name, f"a speech of {president.group(1).strip()}, not {config.speaker}")
+                continue
+            text = rest  # the header line is not part of the speech
+        title = m.group(2).replace("-", " ")
+        yield from statements_of(
+            text,
+            doc_id=doc_id_of(date, name),
+            doc=name,
+            date=date,
+            statement_type=miller_type(title),
+            config=config,
+            meta={"title": title, "origin": "millercenter.org"},
         )

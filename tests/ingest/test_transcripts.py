@@ -19,7 +19,7 @@ from deep_classiflie_db.ingest.transcripts import (
     split_sentences,
 )
 
-CFG = IngestConfig.model_validate({"transcripts": {"min_words": 3}})
+CFG = IngestConfig.model_validate({"transcripts": {"min_words": 3, "split": "sentence"}})
 INTERVIEW = b"""HOST: Welcome to the show tonight my friend.
 
 DONALD TRUMP: Thank you. We will build a great wall. Mr. Smith agrees with me today.
