@@ -34,6 +34,7 @@ COMMAND_MODULES = [
     "deep_classiflie.cli.demo",
     "deep_classiflie.cli.publish",
     "deep_classiflie.cli.bot",
+    "deep_classiflie.cli.viz",
 ]
 
 # A config's ``job`` → the argv it stands for.
@@ -46,6 +47,7 @@ JOB_ARGV = {
     "db-upgrade": ["db", "upgrade"],
     "explain": ["explain", "--from-db", "--split", "test", "--limit", "20"],
     "publish": ["publish"],
+    "dashboards": ["dashboards", "--out", "runs/dashboards"],
     "site-build": ["site", "build"],
     "bot": ["bot", "run"],
 }
