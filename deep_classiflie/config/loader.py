@@ -16,8 +16,9 @@ from pydantic import ValidationError
 
 from deep_classiflie.config.models import Config
 from deep_classiflie.core.errors import ConfigError
+from deep_classiflie.core.resources import configs_dir
 
-DEFAULTS_PATH = Path(__file__).resolve().parents[2] / "configs" / "defaults.yaml"
+DEFAULTS_PATH = configs_dir() / "defaults.yaml"
 
 
 # ---------------------------------------------------------------- loading
