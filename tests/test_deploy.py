@@ -155,3 +155,18 @@ def test_systemd_units_run_real_commands(unit: Path) -> None:
     assert_cli(words[1:])
     assert re.search(r"^User=(?!root$)\S+", text, re.M) and "KillSignal=SIGTERM" in text
     assert "EnvironmentFile=" in text and "DC_DB_URL=" not in text, "secrets stay out of unit files"
+
+
+def test_grafana_dashboard_reads_metrics_the_service_exports() -> None:
+    dash = json.loads((ROOT / "deploy" / "grafana" / "deep-classiflie.json").read_text(encoding="utf-8"))
+    source = (ROOT / "deep_classiflie" / "serve" / "metrics.py").read_text(encoding="utf-8")
+    exported = set(re.findall(r'(?:Counter|Histogram|Gauge)\(\s*"(\w+)"', source))
+    used = {
+        re.sub(r"_(total|bucket|sum|count)$", "", m)
+        for p in dash["panels"]
+        for t in p["targets"]
+        for m in re.findall(r"\bdc_\w+", t["expr"])
+    }
+    assert used and used <= exported, sorted(used - exported)
+    scrape = yaml.safe_load((ROOT / "deploy" / "prometheus" / "prometheus.yml").read_text(encoding="utf-8"))
+    assert scrape["scrape_configs"][0]["metrics_path"] == "/metrics"
