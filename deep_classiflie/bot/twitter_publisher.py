@@ -2,8 +2,8 @@
 
 tweepy sends to the fixed hosts ``api.twitter.com`` and ``upload.twitter.com``; :class:`RoutedSession` takes the
 place of its ``requests`` session and sends the same paths to ``bot.twitter.api_url`` / ``upload_url`` (a local
-fake API in tests), with a timeout on every request. tweepy's own debug log prints request headers (the
-bearer token among them), so its logger is kept above DEBUG.
+fake API in tests), with a timeout on every request. The debug logs of tweepy and oauthlib print request
+headers and OAuth parameters, so those loggers are kept above DEBUG.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from deep_classiflie_db.scrapers.tweets import api_delay
 
 T = TypeVar("T")
 HOSTS = {"api": "https://api.twitter.com", "upload": "https://upload.twitter.com"}
+QUIET_LOGGERS = ("tweepy", "oauthlib", "requests_oauthlib")
 CREDENTIALS = ("consumer_key", "consumer_secret", "access_token", "access_token_secret")
 # A restarted bot looks for its post among the account's tweets since a little before the post was queued.
 FIND_SLACK = dt.timedelta(minutes=10)
@@ -102,7 +103,8 @@ class TwitterPublisher:
                 f"bot.publisher is twitter but {', '.join(missing)} is not set",
                 hint="export them (or add them to .env); they are never read from config or the DB",
             )
-        logging.getLogger("tweepy").setLevel(logging.INFO)  # its DEBUG lines print auth headers
+        for noisy in QUIET_LOGGERS:  # their DEBUG lines print auth headers and OAuth parameters
+            logging.getLogger(noisy).setLevel(logging.INFO)
         routes = {HOSTS["api"]: cfg.twitter.api_url, HOSTS["upload"]: cfg.twitter.upload_url}
         timeout = (cfg.retry.connect_timeout_s, cfg.retry.timeout_s)
         client = tweepy.Client(**values, return_type=dict, wait_on_rate_limit=False)

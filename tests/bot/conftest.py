@@ -38,3 +38,13 @@ def fake() -> Iterator[FakeNetwork]:
     network = FakeNetwork().start()
     yield network
     network.stop()
+
+
+@pytest.fixture
+def ready(sqlite_engine, trained_tiny: Path, tmp_path: Path):
+    """A SQLite store with the tiny model registered (every statement flagged) and high-PPV buckets."""
+    from tests.bot.helpers import register_tiny_model, store_buckets
+
+    model = register_tiny_model(sqlite_engine, trained_tiny, tmp_path)
+    store_buckets(sqlite_engine, model["id"])
+    return sqlite_engine

@@ -68,18 +68,15 @@ class Fault:
     status: int = 0
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
+    reset_in_s: int | None = None  # x-rate-limit-reset = the time of the answer + this
 
 
 def rate_limited(reset_in_s: int = 2, retry_after: int | None = None) -> Fault:
     """A 429 like Twitter's, with the rate-limit window headers."""
-    headers = {
-        "x-rate-limit-limit": "200",
-        "x-rate-limit-remaining": "0",
-        "x-rate-limit-reset": str(int(time.time()) + reset_in_s),
-    }
+    headers = {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "0"}
     if retry_after is not None:
         headers["retry-after"] = str(retry_after)
-    return Fault("status", 429, headers)
+    return Fault("status", 429, headers, reset_in_s=reset_in_s)
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -210,9 +207,10 @@ class FakeNetwork:
             return self._reply(req, refusal, {"title": "Unauthorized", "status": refusal, "detail": "Unauthorized"})
         if fault is not None and fault.kind == "status":
             title = {429: "Too Many Requests", 503: "Service Unavailable"}.get(fault.status, "Error")
-            return self._reply(
-                req, fault.status, {"title": title, "status": fault.status, "detail": title}, fault.headers
-            )
+            extra = dict(fault.headers)
+            if fault.reset_in_s is not None:
+                extra["x-rate-limit-reset"] = str(int(time.time()) + fault.reset_in_s)
+            return self._reply(req, fault.status, {"title": title, "status": fault.status, "detail": title}, extra)
         if fault is not None and fault.kind == "reset":
             return self._reset(req)
         if fault is not None and fault.kind == "timeout":
