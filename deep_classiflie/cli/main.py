@@ -160,6 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.code
     except Exception as exc:
         line, code = describe_failure(exc)
+        line = " ".join(line.split())  # one line, even when a library's message has several
         if debug:
             print(redact("".join(traceback.format_exception(exc)), secrets), file=sys.stderr, end="")
         print(f"Error: {redact(line, secrets)}", file=sys.stderr)

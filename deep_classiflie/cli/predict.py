@@ -10,6 +10,8 @@ import numpy as np
 from deep_classiflie.cli.context import Context
 from deep_classiflie.core.errors import DataSourceError
 
+MAX_TEXT_CHARS = 20_000  # ~3,000 words: far beyond any statement, and the encoder truncates long before
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``predict`` command."""
@@ -28,6 +30,12 @@ def predict(ctx: Context, args: argparse.Namespace) -> int:
     from deep_classiflie.model.resolve import load_registered
 
     check_statement_type(args.stype)  # "Tweet" or a typo must not be scored silently as a non-tweet
+    longest = max(args.texts, key=len)
+    if len(longest) > MAX_TEXT_CHARS:
+        raise DataSourceError(
+            f"a text of {len(longest):,} characters is longer than a statement ({MAX_TEXT_CHARS:,} at most)",
+            hint="pass one statement per argument; the model reads only its first few hundred words anyway",
+        )
     texts = [normalise(t, ctx.config.ingest.normalise) for t in args.texts]
     empty = [raw for raw, t in zip(args.texts, texts, strict=True) if not t]
     if empty:
@@ -36,8 +44,8 @@ def predict(ctx: Context, args: argparse.Namespace) -> int:
         )
     row, classifier = load_registered(ctx.engine, args.model)
     types = np.full(len(texts), type_id(args.stype), dtype=np.int64)
-    probs = classifier.predict_proba(texts, types)
-    threshold = ctx.config.evaluate.threshold
+    probs = classifier.predict_proba(texts, types, [{"statement_type": args.stype}] * len(texts))
+    threshold = classifier.threshold_for(args.stype)  # chosen on validation per type (0.5 without thresholds.json)
     for raw, p in zip(args.texts, probs, strict=True):
         result = _describe(p, threshold)
         if args.json:
