@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from deep_classiflie_db.engine import make_engine
 from deep_classiflie_db.queries import bot as q
 from deep_classiflie_db.schema import bot_analyses
-from tests.bot.fake_api import Fault, FakeNetwork
+from tests.bot.fake_api import FakeNetwork, Fault
 from tests.bot.harness import SPEAKER_TEXTS, bot_env, prepare_store, seed_timeline, start_bot, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]

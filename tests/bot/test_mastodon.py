@@ -8,12 +8,12 @@ import pytest
 
 pytest.importorskip("mastodon")
 
-from deep_classiflie.bot.errors import PublishAuthError  # noqa: E402
-from deep_classiflie_db.queries import bot as q  # noqa: E402
-from tests.bot.fake_api import CREDENTIALS, Fault, FakeNetwork  # noqa: E402
-from tests.bot.helpers import add_statements  # noqa: E402
-from tests.bot.test_cycle import TEXTS  # noqa: E402
-from tests.bot.test_twitter import make_bot, settings, twitter_config  # noqa: E402
+from deep_classiflie.bot.errors import PublishAuthError
+from deep_classiflie_db.queries import bot as q
+from tests.bot.fake_api import CREDENTIALS, FakeNetwork, Fault
+from tests.bot.helpers import add_statements
+from tests.bot.test_cycle import TEXTS
+from tests.bot.test_twitter import make_bot, settings, twitter_config
 
 FAST = {"timeout_s": 1, "connect_timeout_s": 1, "initial_s": 0.01, "max_s": 0.05, "jitter_s": 0.01}
 

@@ -16,7 +16,7 @@ from deep_classiflie.config import Config
 from deep_classiflie.core.errors import ConfigError
 from deep_classiflie.core.settings import Settings
 from deep_classiflie_db.queries import bot as q
-from tests.bot.fake_api import CREDENTIALS, Fault, FakeNetwork, rate_limited
+from tests.bot.fake_api import CREDENTIALS, FakeNetwork, Fault, rate_limited
 from tests.bot.helpers import PNG, add_statements, bot_config
 from tests.bot.test_cycle import TEXTS, StubCards
 
