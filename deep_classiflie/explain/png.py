@@ -48,8 +48,8 @@ def _info_lines(card: Mapping[str, Any]) -> list[tuple[str, bool]]:
     if card["similar"]:
         lines.append(("similar training statements:", True))
         for n in card["similar"]:
-            date = (n.get("date") or "")[:10]
-            lines.append((f"  [{n['label']}, {date}, d={_fmt(n['distance'])}] {n['text']}", False))
+            tags = ", ".join(x for x in (n["label"], (n.get("date") or "")[:10], f"d={_fmt(n['distance'])}") if x)
+            lines.append((f"  [{tags}] {n['text']}", False))
     a = card["attribution"]
     lines.append(
         (

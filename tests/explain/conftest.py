@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from deep_classiflie.model.classifier import Classifier, FactClassifier
 from deep_classiflie.model.head import ClassifierHead, HeadConfig
 from deep_classiflie_db.queries.bulk import insert_labels
 from deep_classiflie_db.queries.ingest import ensure_source, insert_statements, statement_ids
-from deep_classiflie_db.schema import dataset_collections, dataset_members
+from deep_classiflie_db.schema import dataset_collections, dataset_members, model_versions
 from tests.train.conftest import make_split, tiny_albert_path  # noqa: F401  (fixture re-used here)
 
 T0 = dt.datetime(2020, 3, 2)
@@ -111,17 +112,11 @@ def _store_split(conn, src: int, split: DatasetSplit, offset: int) -> list[int]:
     return [found[r["external_id"]] for r in rows]
 
 
-def train_in_store(engine: Engine, encoder_path: Path, tmp_path: Path) -> Trained:
-    """Statements of a train/val/test split stored and labelled, a collection of them, a model trained on it."""
-    from deep_classiflie.train.api import train_model
+def populate_store(engine: Engine) -> tuple[dict[str, list[int]], int, dict[str, DatasetSplit], int]:
+    """Statements of a train/val/test split stored and labelled, a collection of them, and one unrated statement.
 
-    cfg = Config.model_validate(
-        {
-            "paths": {"data_dir": str(tmp_path / "dc"), "runs_dir": str(tmp_path / "runs")},
-            "encoder": {"path": str(encoder_path), "max_length": 32, "batch_size": 8},
-            "train": {"epochs": 2, "batch_size": 8},
-        }
-    )
+    Returns (statement ids per split, collection id, the splits with their stored ids, the unrated id).
+    """
     splits = {"train": make_split("train", 24, seed=0), "val": make_split("val", 8, seed=1)}
     splits["test"] = make_split("test", 8, seed=2)
     with engine.begin() as conn:
@@ -149,27 +144,55 @@ def train_in_store(engine: Engine, encoder_path: Path, tmp_path: Path) -> Traine
                 for sid, lab in zip(ids[name], splits[name].labels, strict=True)
             ],
         )
-        extra = _store_split(
-            conn,
-            src,
-            DatasetSplit(
-                "extra",
-                np.zeros(1, np.int64),
-                ["wall media jobs"],
-                np.zeros(1, np.int64),
-                np.ones(1, np.int64),
-                np.ones(1, np.float32),
-                np.zeros(1, "datetime64[s]"),
-            ),
-            900,
+        one = np.ones(1, np.int64)
+        unrated = DatasetSplit(
+            "extra", one, ["wall media jobs"], one, one, np.ones(1, np.float32), np.zeros(1, "datetime64[s]")
         )
+        extra = _store_split(conn, src, unrated, 900)
     stored = {n: DatasetSplit(**{**s.__dict__, "statement_ids": np.asarray(ids[n])}) for n, s in splits.items()}
+    return ids, int(coll), stored, extra[0]
+
+
+def train_in_store(engine: Engine, encoder_path: Path, tmp_path: Path) -> Trained:
+    """``populate_store`` and a tiny model trained (head on cached features) and registered on its collection."""
+    from deep_classiflie.train.api import train_model
+
+    cfg = Config.model_validate(
+        {
+            "paths": {"data_dir": str(tmp_path / "dc"), "runs_dir": str(tmp_path / "runs")},
+            "encoder": {"path": str(encoder_path), "max_length": 32, "batch_size": 8},
+            "train": {"epochs": 2, "batch_size": 8},
+        }
+    )
+    ids, coll, stored, unrated = populate_store(engine)
     info = train_model(
-        engine,
-        cfg,
-        {"train": stored["train"], "val": stored["val"]},
-        collection_id=int(coll),
-        out_dir=tmp_path / "models",
+        engine, cfg, {"train": stored["train"], "val": stored["val"]}, collection_id=coll, out_dir=tmp_path / "models"
     )
     assert info.model_version_id is not None
-    return Trained(engine, cfg, int(info.model_version_id), ids["train"], ids["test"], extra[0], stored)
+    return Trained(engine, cfg, int(info.model_version_id), ids["train"], ids["test"], unrated, stored)
+
+
+def fixed_in_store(engine: Engine, encoder_path: Path, tmp_path: Path) -> tuple[Trained, dict[str, Any], Classifier]:
+    """``populate_store`` and the untrained fixed-seed ``tiny_classifier`` registered on its collection.
+
+    Nothing here depends on the train stage, so a golden card of it changes only when the explain stage does.
+    """
+    ids, coll, stored, unrated = populate_store(engine)
+    with engine.begin() as conn:
+        model_id = conn.execute(
+            model_versions.insert().values(
+                name="tiny-fixed",
+                kind="head_on_cached_features",
+                task="falsehood_binary",
+                encoder="tiny",
+                path=str(tmp_path / "model"),
+                weights_sha256="0" * 64,
+                config={},
+                dataset_collection_id=coll,
+                created_at=T0,
+            )
+        ).inserted_primary_key[0]
+    with engine.connect() as conn:
+        row = dict(conn.execute(model_versions.select().where(model_versions.c.id == model_id)).one()._mapping)
+    trained = Trained(engine, Config(), int(model_id), ids["train"], ids["test"], unrated, stored)
+    return trained, row, tiny_classifier(encoder_path)

@@ -86,7 +86,7 @@ def test_split_batch_and_file_modes(
     ("argv", "message"),
     [
         (["explain", "the wall", "--model", "no-such-model"], "no model version named or numbered 'no-such-model'"),
-        (["explain", "   "], "nothing left to explain in '   '"),
+        (["explain", "   "], "nothing left to explain in"),
         (["explain", "--from-db", "987654"], "statement id 987654 is not in the store"),
         (["explain", "the wall", "--type", "tweeet"], "unknown statement type 'tweeet'"),
         (["explain", "the wall", "--format", "gif"], "unknown card format 'gif'"),
