@@ -42,7 +42,8 @@ def _positive(text: str) -> int:
 def publish(ctx: Context, args: argparse.Namespace) -> int:
     """One run, or the watch loop; SIGTERM / SIGINT stop either between batches."""
     from deep_classiflie.publish.run import PublishReport, make_sinks, publish_once
-    from deep_classiflie.publish.watch import install_stop_handlers, watch
+    from deep_classiflie.publish.stop import install_stop_handlers
+    from deep_classiflie.publish.watch import watch
 
     cfg = ctx.config.publish
     for key, value in (("model", args.model), ("since", args.since), ("max_batches", args.max_batches)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from deep_classiflie_db.queries import evaluate as qe
 from deep_classiflie_db.queries.ingest import ensure_source, insert_statements, statement_ids
 from deep_classiflie_db.queries.models import register_model_version
 from deep_classiflie_db.schema import dataset_collections, dataset_members
+from tests.publish.ipfs_server import FakeIpfs
 from tests.train.conftest import WORDS, make_split
 
 T0 = dt.datetime(2020, 1, 1)
@@ -147,3 +149,11 @@ def store_track_record(engine: Engine, model_id: int) -> None:
 def store(engine: Engine, tiny_model_folder: Path, tmp_path: Path) -> PublishStore:
     """The publish store on SQLite and MariaDB."""
     return build_store(engine, tiny_model_folder, tmp_path)
+
+
+@pytest.fixture
+def ipfs() -> Iterator[FakeIpfs]:
+    """A fake IPFS API on an ephemeral port of 127.0.0.1."""
+    node = FakeIpfs().start()
+    yield node
+    node.stop()
