@@ -40,10 +40,11 @@ def trained(tiny_encoder_path: Path, tmp_path_factory: pytest.TempPathFactory) -
     return Trained(folder=info.folder, weights_sha256=info.weights_sha256)
 
 
-def serve_config(encoder: Path, root: Path, **serve: Any) -> Config:
+def serve_config(encoder: Path, root: Path, explain: dict[str, Any] | None = None, **serve: Any) -> Config:
     """A config for the tiny encoder with ``serve`` overrides (fp32 torch backend unless given)."""
     return Config.model_validate(
         {
+            "explain": explain or {},
             "paths": {"data_dir": str(root / "dc"), "runs_dir": str(root / "runs")},
             "encoder": {"path": str(encoder), "max_length": 32, "batch_size": 8},
             "train": {"epochs": 2, "batch_size": 8},

@@ -126,3 +126,22 @@ def test_docs_are_served_without_a_cdn(client: TestClient) -> None:
 def test_old_routes_are_gone(client: TestClient) -> None:
     assert client.post("/predict", json={"texts": ["x"]}).status_code == 404
     assert client.get("/health").status_code == 404
+
+
+def test_explain_returns_cards_of_the_active_model(client: TestClient) -> None:
+    response = client.post(
+        "/v1/explain", json={"statements": [{"text": "fake news is big", "statement_type": "tweet"}]}
+    )
+    assert response.status_code == 200, response.text
+    out = response.json()
+    assert out["model"]["name"] == "tiny-a"
+    (card,) = out["cards"]
+    assert card["schema"] == 1
+    assert card["statement"]["type"] == "tweet"
+    assert card["words"]
+    predicted = client.post(
+        "/v1/predict", json={"statements": [{"text": "fake news is big", "statement_type": "tweet"}]}
+    )
+    assert card["prediction"]["probability"] == pytest.approx(
+        predicted.json()["predictions"][0]["probability"], abs=1e-4
+    )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException
+from fastapi import Path as PathParam
 from starlette.concurrency import run_in_threadpool
 
 from deep_classiflie.core.errors import DeepClassiflieError
@@ -13,6 +14,8 @@ from deep_classiflie.serve.schemas import ActivateResponse, ModelsResponse
 from deep_classiflie.serve.served import MODEL_KEYS, Served
 
 router = APIRouter(tags=["models"])
+
+MAX_ID = 2**31 - 1  # ids are INTEGER columns on both engines
 
 
 def _versions(state: Any, active_id: int | None) -> list[dict[str, Any]]:
@@ -37,7 +40,7 @@ async def models(state: State) -> ModelsResponse:
 
 
 @router.post("/v1/models/{model_id}/activate", status_code=202, dependencies=[Admin])
-async def activate(model_id: int, state: State) -> ActivateResponse:
+async def activate(model_id: Annotated[int, PathParam(ge=1, le=MAX_ID)], state: State) -> ActivateResponse:
     """Load version ``model_id`` in the background; it answers new requests once loaded (in-flight ones finish
     on the current model) and becomes the store's active model (``load_registered(engine, None)``)."""
     from deep_classiflie.model.resolve import resolve_model_version
