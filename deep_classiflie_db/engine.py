@@ -118,7 +118,10 @@ def db_error_hint(exc: DBAPIError) -> str:
     if code in (1045, 1698):
         return "check the user and password in DC_DB_URL (URL-encode @ % : / # in the password: %40 %25 %3A %2F %23)"
     if code == 1044 or code == 1142:
-        return "grant the DC_DB_URL user rights on that database: GRANT ALL ON name.* TO 'user'@'host'"
+        return (
+            "the DC_DB_URL user may not use that database, or it does not exist: create it and "
+            "`GRANT ALL ON name.* TO 'user'@'host'`, or fix the database name"
+        )
     if code == 1049:
         return (
             "create the database with `CREATE DATABASE name CHARACTER SET utf8mb4 COLLATE utf8mb4_bin` "
