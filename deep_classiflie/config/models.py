@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
 
 from deep_classiflie.config.base import Strict
 from deep_classiflie.config.bot import BotConfig
@@ -30,7 +29,9 @@ class PathsConfig(Strict):
 class Config(Strict):
     """The whole resolved job configuration."""
 
-    job: Literal["demo", "ingest", "build-dataset", "train", "evaluate", "predict", "db-upgrade", "explain", "tune", "dashboards", "site-build", "publish", "bot"] = "demo"
+    # A key of the CLI's JOB_ARGV, the one list of runnable jobs (checked when the CLI starts, so a job added
+    # there needs no second list here).
+    job: str = "demo"
     paths: PathsConfig = PathsConfig()
     ingest: IngestConfig = IngestConfig()
     scrape: ScrapeConfig = ScrapeConfig()
