@@ -28,13 +28,23 @@ class FilterConfig(Strict):
     block_size: int = Field(default=2048, ge=16)
     # Threshold sweep shown in the report: how many truths each candidate threshold would remove.
     sweep: list[float] = [0.02, 0.04, 0.06, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4]
+    # A falsehood found inside a candidate (the Star quotes transcripts): word 6-grams shared within
+    # match_days days that cover match_min_share of the claim or of the statement exclude the candidate.
+    transcript_match: bool = True
+    match_days: int = Field(default=3, ge=0)
+    match_min_share: float = Field(default=0.5, gt=0, le=1)
 
 
 class LeakageConfig(Strict):
-    """The metadata-only probe: a classifier on (type, month, length) must not predict the label."""
+    """The metadata-only probe: a classifier on (type, month, length, source) must not predict the label.
+
+    ``source`` is where a statement was published (meta ``origin``: factba.se, twitter.com, …; for a
+    fact-checked claim, the domain of the source the fact-checker cites), not the store's source name,
+    which is the label list itself for every falsehood.
+    """
 
     auc_threshold: float = Field(default=0.65, gt=0.5, le=1)
-    features: list[Literal["type", "month", "length"]] = ["type", "month", "length"]
+    features: list[Literal["type", "month", "length", "source"]] = ["type", "month", "length", "source"]
 
 
 class DatasetConfig(Strict):
@@ -47,15 +57,40 @@ class DatasetConfig(Strict):
     name: str = "trump_falsehoods"
     min_words: int = Field(default=7, ge=1)
     max_words: int = Field(default=107, ge=1)
-    truth_stream_types: list[str] = ["tweet"]
-    # Falsehoods kept by statement type (None: all). Set it to the truth types (e.g. [tweet]) to stop
-    # the model learning "spoken = false" when the truths are tweets only.
-    falsehood_stream_types: list[str] | None = None
+    # Tweets and the same period's transcripts, so that no statement type holds one class only.
+    truth_stream_types: list[str] = [
+        "tweet",
+        "interview",
+        "speech",
+        "remarks",
+        "press_conference",
+        "weekly_address",
+        "statement",
+    ]
+    # Falsehoods kept by statement type (None: all). The truth types: a type without truths (rallies have
+    # no 2017-18 transcripts) would teach "rally = false".
+    falsehood_stream_types: list[str] | None = [
+        "tweet",
+        "interview",
+        "speech",
+        "remarks",
+        "press_conference",
+        "weekly_address",
+        "statement",
+    ]
     # span: every day between the first and last falsehood; falsehood_months: only months that
     # have falsehoods (keeps the 2018-07 → 2019-07 gap, which has no labels, out of the truths).
     truth_dates: Literal["span", "falsehood_months"] = "falsehood_months"
     converge: bool = True
-    converge_bin_width: int = Field(default=1, ge=1)
+    # Length bins of the convergence (words // width); 4 keeps type × month × bin cells populated.
+    converge_bin_width: int = Field(default=4, ge=1)
+    # Convergence runs within each statement type and month: each cell's truths follow that cell's
+    # falsehoods, so neither length, type nor month gives the label away (the metadata probe stays low).
+    converge_by: list[Literal["type", "month"]] = ["type", "month"]
+    # Where a (stratum, length bin) has too few truths for its falsehoods, keep only as many falsehoods as
+    # the truths can match at max_truths_per_falsehood (fewer falsehoods, no cell that gives the label away:
+    # rallies, or speeches after 2018-02, have no same-period transcripts).
+    converge_drop_falsehoods: bool = True
     splits: tuple[float, float, float] = (0.8, 0.1, 0.1)
     balance: Literal["oversample", "class_weight", "none"] = "oversample"
     max_truths_per_falsehood: float = Field(default=3.0, gt=0)

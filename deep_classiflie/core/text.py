@@ -11,6 +11,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from deep_classiflie.config.ingest import NormaliseConfig
 
@@ -91,3 +92,13 @@ def text_hash(text: str) -> str:
 def word_count(text: str) -> int:
     """Whitespace-separated words."""
     return len(text.split())
+
+
+def word_grams(texts: Iterable[str], n: int = 8) -> frozenset[int]:
+    """Hashes of the word ``n``-grams of ``texts``, words compared as :func:`hash_key` does (case,
+    punctuation and quotes ignored); used to find one text inside another (a quoted claim in a transcript)."""
+    out: set[int] = set()
+    for text in texts:
+        words = [w for w in (hash_key(t) for t in text.split()) if w]
+        out.update(hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1))
+    return frozenset(out)

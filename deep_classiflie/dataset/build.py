@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import torch
 from sqlalchemy.engine import Engine
@@ -63,15 +64,44 @@ def _info(row: dict[str, Any], root: Path, *, reused: bool = False) -> Collectio
     )
 
 
+# Where a source's statements were published, for sources whose rows do not say (meta "origin").
+SOURCE_ORIGINS = {
+    "tweets": "twitter.com",
+    "tweets_csv": "twitter.com",
+    "miller_center": "millercenter.org",
+    "miller_center_2017_2018": "millercenter.org",
+    "factbase_interviews": "factba.se",
+    "presidency_project": "presidency.ucsb.edu",
+}
+
+
+def origin_of(meta: dict[str, Any], source_name: str | None, label_url: str | None) -> str | None:
+    """The statement's publication origin: its own ``meta.origin``, else the domain of the source a
+    fact-checker cites, else the store source's known origin (else its name)."""
+    if meta.get("origin"):
+        return str(meta["origin"])
+    if label_url:
+        host = urlsplit(label_url.strip()).hostname or ""
+        if host:
+            return host.removeprefix("www.").removeprefix("mobile.")
+    return SOURCE_ORIGINS.get(source_name or "", source_name)
+
+
 def to_record(row: dict[str, Any], label: int = -1) -> Record:
     """A store row (statement columns, optionally label columns) as a :class:`Record`.
 
     A row's ``speaker_name`` (labelled rows carry it) joins ``meta`` as ``speaker``, so tasks can use it
-    like any other metadata key (``meta_features``, ``text_meta``).
+    like any other metadata key (``meta_features``, ``text_meta``); ``source_name`` joins as ``source``
+    and the publication origin as ``origin`` (the leakage probe's "source").
     """
     meta = dict(row["meta"] or {})
     if row.get("speaker_name"):
         meta["speaker"] = row["speaker_name"]
+    if row.get("source_name"):
+        meta["source"] = row["source_name"]
+    found = origin_of(meta, row.get("source_name"), row.get("label_url"))
+    if found:
+        meta["origin"] = found
     return Record(
         statement_id=int(row["id"]),
         text=row["text"],

@@ -3,7 +3,8 @@
 Falsehood lists cover speeches, remarks and tweets of some months; candidate truths may be only
 tweets, of other months. A model can then score well by learning the statement type or the date.
 The report shows the class balance per split × type × month and fits a metadata-only logistic
-regression (type, month, length): when it beats ``auc_threshold`` on val, the dataset is flagged.
+regression (type, month, length, source = where it was published): when it beats ``auc_threshold``
+on val, the dataset is flagged. A split × statement type cell holding one class only is flagged too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from deep_classiflie.dataset.records import Member
+from deep_classiflie.dataset.records import Member, Record
 from deep_classiflie.dataset.splits import SPLITS
 from deep_classiflie.dataset.types import TYPE_IDS, type_id
 
@@ -63,8 +64,36 @@ def one_class_types(members: Sequence[Member], classes: Sequence[str]) -> list[s
     return out
 
 
-def metadata_features(members: Sequence[Member], types: Sequence[str], features: Sequence[str]) -> np.ndarray:
-    """Design matrix: one-hot type (vocabulary ``types``), month index + month-of-year, word count."""
+def origin(record: Record) -> str:
+    """Where a statement was published: ``meta["origin"]`` (importers and the dataset query set it)."""
+    return str(record.meta.get("origin") or record.meta.get("source") or "unknown")
+
+
+def split_type_table(members: Sequence[Member], classes: Sequence[str]) -> dict[str, dict[str, dict[str, int]]]:
+    """split → statement type → counts of every class."""
+    out: dict[str, dict[str, dict[str, int]]] = {s: {} for s in SPLITS}
+    for m in members:
+        row = out[m.split].setdefault(m.record.statement_type, dict.fromkeys(classes, 0))
+        row[classes[m.record.label]] += 1
+    return {s: dict(sorted(t.items())) for s, t in out.items() if t}
+
+
+def one_class_cells(table: dict[str, dict[str, dict[str, int]]]) -> list[str]:
+    """Warnings for split × type cells holding one class only (the type gives the label away there)."""
+    out = []
+    for split, types in table.items():
+        for stype, counts in types.items():
+            present = [c for c, n in counts.items() if n]
+            if len(present) == 1 and len(counts) > 1:
+                out.append(f"{split}: statement type {stype!r} holds only {present[0]!r} ({counts[present[0]]})")
+    return out
+
+
+def metadata_features(
+    members: Sequence[Member], types: Sequence[str], features: Sequence[str], origins: Sequence[str] = ()
+) -> np.ndarray:
+    """Design matrix: one-hot type (vocabulary ``types``), month index + month-of-year, word count,
+    one-hot publication origin (vocabulary ``origins``)."""
     cols: list[np.ndarray] = []
     recs = [m.record for m in members]
     if "type" in features:
@@ -80,7 +109,20 @@ def metadata_features(members: Sequence[Member], types: Sequence[str], features:
     if "length" in features:
         wc = np.array([r.word_count for r in recs], dtype=np.float64)
         cols.extend([wc[:, None] / 50.0, np.log1p(wc)[:, None]])
+    if "source" in features:
+        cols.append(
+            np.array([[origin(r) == o for o in origins] for r in recs], dtype=np.float64).reshape(len(recs), -1)
+        )
     return np.hstack(cols) if cols else np.zeros((len(recs), 0))
+
+
+def origin_counts(members: Sequence[Member], classes: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Counts of every class per publication origin."""
+    out: dict[str, dict[str, int]] = {}
+    for m in members:
+        row = out.setdefault(origin(m.record), dict.fromkeys(classes, 0))
+        row[classes[m.record.label]] += 1
+    return dict(sorted(out.items()))
 
 
 def metadata_probe(
@@ -96,9 +138,10 @@ def metadata_probe(
         result.update(flag=False, note="val or train has a single class; probe skipped")
         return result
     types = sorted({m.record.statement_type for m in train})
+    origins = sorted({origin(m.record) for m in train})
     model = LogisticRegression(max_iter=2000, class_weight="balanced", random_state=seed)
-    model.fit(metadata_features(train, types, features), y_train)
-    proba = model.predict_proba(metadata_features(val, types, features))
+    model.fit(metadata_features(train, types, features, origins), y_train)
+    proba = model.predict_proba(metadata_features(val, types, features, origins))
     if proba.shape[1] == 2:
         auc = roc_auc_score(y_val, proba[:, 1])
     else:
@@ -115,7 +158,8 @@ def leakage_report(
     """Balance tables, one-class statement types and the metadata probe, with a list of flags."""
     probe = metadata_probe(members, features=features, auc_threshold=auc_threshold, seed=seed)
     one_class = one_class_types(members, classes)
-    flags = list(one_class)
+    by_split_type = split_type_table(members, classes)
+    flags = list(one_class) + one_class_cells(by_split_type)
     if probe["flag"]:
         flags.append(
             f"metadata alone ({', '.join(features)}) predicts the label with val AUC {probe['auc_val']} "
@@ -124,6 +168,8 @@ def leakage_report(
     return {
         "counts": class_counts(members, classes),
         "by_type": class_counts(members, classes, key="type"),
+        "by_split_type": by_split_type,
+        "by_source": origin_counts(members, classes),
         "table": balance_table(members, classes),
         "one_class_types": one_class,
         "metadata_probe": probe,

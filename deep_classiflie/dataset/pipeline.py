@@ -12,8 +12,9 @@ from deep_classiflie.config.dataset import DatasetConfig
 from deep_classiflie.core.errors import DatasetError
 from deep_classiflie.dataset.balance import balance_members
 from deep_classiflie.dataset.candidates import select_candidate_truths
-from deep_classiflie.dataset.convergence import converge_word_counts
+from deep_classiflie.dataset.convergence import converge_by_strata, words_by_type
 from deep_classiflie.dataset.leakage import leakage_report
+from deep_classiflie.dataset.located import matched_by_source, transcript_matches
 from deep_classiflie.dataset.neighbours import embedding_exclusions, hash_exclusions, removed_at
 from deep_classiflie.dataset.records import Exclusion, Member, Record
 from deep_classiflie.dataset.splits import SPLITS, chronological_split, given_split, stratified_split
@@ -54,8 +55,16 @@ def filter_truths(
     stats: dict[str, Any] = {"candidates": len(truths)}
     exclusions = hash_exclusions(truths, falsehoods) if cfg.filter.exact_hash else []
     stats["hash"] = len(exclusions)
+    stats["hash_by_source"] = matched_by_source(exclusions, truths)
     gone = {e.statement_id for e in exclusions}
     left = [t for t in truths if t.statement_id not in gone]
+    if cfg.filter.transcript_match:  # a falsehood quoted from inside a candidate is that falsehood
+        located = transcript_matches(left, falsehoods, days=cfg.filter.match_days, min_share=cfg.filter.match_min_share)
+        stats["transcript_match"] = len(located)
+        stats["transcript_match_by_source"] = matched_by_source(located, left)
+        exclusions += located
+        gone |= {e.statement_id for e in located}
+        left = [t for t in left if t.statement_id not in gone]
     kind = cfg.filter.embedding
     if kind != "none" and left and falsehoods:
         if embed is None:
@@ -78,6 +87,7 @@ def filter_truths(
             embedding=kind,
             threshold=threshold,
             embedding_removed=len(near),
+            embedding_by_source=matched_by_source(near, left),
             sweep=removed_at(dist, idx, cfg.filter.sweep),
             nearest_distance_quantiles={
                 f"q{q}": round(float(np.quantile(dist[:, 0], q / 100)), 4) for q in (1, 5, 25, 50)
@@ -128,17 +138,39 @@ def build_falsehood_members(
         )
     truths, exclusions, steps["filter"] = filter_truths(candidates, false_recs, cfg, embed)  # 2)
     if cfg.converge:  # 3)
-        conv = converge_word_counts(
-            truths, false_recs, ratio=cfg.max_truths_per_falsehood, seed=cfg.seed, bin_width=cfg.converge_bin_width
+        by = cfg.converge_by
+
+        def stratum(r: Record) -> str:
+            parts = [r.statement_type if "type" in by else "", r.month if "month" in by else ""]
+            return "/".join(p for p in parts if p) or "all"
+
+        conv = converge_by_strata(
+            truths,
+            false_recs,
+            stratum=stratum,
+            ratio=cfg.max_truths_per_falsehood,
+            seed=cfg.seed,
+            bin_width=cfg.converge_bin_width,
+            drop_falsehoods=cfg.converge_drop_falsehoods,
         )
-        truths = conv.truths
+        filtered, truths = truths, conv.truths
         steps["convergence"] = {
+            "by": list(by),
             "ks_before": conv.ks_before,
             "ks_after": conv.ks_after,
             "target": conv.target,
             "kept": len(truths),
             "shortfall": conv.shortfall,
+            "falsehoods_dropped": len(false_recs) - len(conv.falsehoods),
+            "by_type": words_by_type(filtered, false_recs, truths, conv.falsehoods),
+            "strata": conv.strata,
         }
+        false_recs = conv.falsehoods
+        if not false_recs:
+            raise DatasetError(
+                "no falsehood kept by the length convergence: no stratum has truths to match its falsehoods",
+                hint="ingest same-period transcripts, or set dataset.converge_drop_falsehoods: false",
+            )
     split_of = chronological_split(false_recs, truths, cfg.splits)  # 4)
     members = [
         Member(r, split_of[r.statement_id]) for r in sorted([*false_recs, *truths], key=lambda r: r.statement_id)

@@ -17,10 +17,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 from deep_classiflie.config.ingest import NormaliseConfig
-from deep_classiflie.core.text import hash_key, normalise, text_hash
+from deep_classiflie.core.text import normalise, text_hash, word_grams
 from deep_classiflie_db.ingest.records import Item, Skip, StatementRecord
-
-NGRAM = 8
 
 
 @dataclass(frozen=True)
@@ -55,15 +53,6 @@ def skip_known_labels(
                     continue
                 seen[key] = f"{where} {item.external_id}"
         yield item
-
-
-def word_grams(texts: Iterable[str], n: int = NGRAM) -> frozenset[int]:
-    """Hashes of the word ``n``-grams of ``texts`` (case, punctuation and quotes ignored)."""
-    out: set[int] = set()
-    for text in texts:
-        words = [w for w in (hash_key(t) for t in text.split()) if w]
-        out.update(hash(tuple(words[i : i + n])) for i in range(len(words) - n + 1))
-    return frozenset(out)
 
 
 def stored_events(rows: Iterable[tuple[str, str, dt.datetime | None, str]]) -> list[StoredEvent]:

@@ -51,12 +51,15 @@ def labelled_statements(
     """Statements with a fact-check label, one row per (statement, label), ordered by statement and rater.
 
     Filtered by the rater (``rating_sources``), the statement's source (``source_names``) and
-    speaker, each only when given. ``speaker_name`` is the speaker's name (None when unknown).
+    speaker, each only when given. ``speaker_name`` is the speaker's name (None when unknown),
+    ``source_name`` the statement's source, ``label_url`` the source the rater cites.
     """
     query = (
         sa.select(
             *_STATEMENT_COLS,
             speakers.c.name.label("speaker_name"),
+            sources.c.name.label("source_name"),
+            fact_check_labels.c.url.label("label_url"),
             fact_check_labels.c.rating_source,
             fact_check_labels.c.source_label,
             fact_check_labels.c.label_class,
@@ -90,12 +93,14 @@ def unlabelled_statements(
     """The speaker's statements without any fact-check label: candidate truths, ordered by id.
 
     Not retweets, of ``statement_types``, ``start <= date < end``, ``min_words <= word_count <= max_words``.
-    Rows carry ``speaker_name`` as the labelled ones do, so metadata never differs by class on that alone.
+    Rows carry ``speaker_name`` as the labelled ones do, so metadata never differs by class on that alone,
+    and ``source_name``.
     """
     has_label = sa.exists().where(fact_check_labels.c.statement_id == statements.c.id)
     query = (
-        sa.select(*_STATEMENT_COLS, speakers.c.name.label("speaker_name"))
+        sa.select(*_STATEMENT_COLS, speakers.c.name.label("speaker_name"), sources.c.name.label("source_name"))
         .join(speakers, speakers.c.id == statements.c.speaker_id)
+        .join(sources, sources.c.id == statements.c.source_id)
         .where(
             statements.c.speaker_id == speaker,
             statements.c.statement_type.in_(list(statement_types)),

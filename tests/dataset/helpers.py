@@ -58,7 +58,9 @@ WORDS = [
 
 
 def _text(i: int, n: int) -> str:
-    return " ".join(WORDS[(i * 7 + j * 3) % len(WORDS)] for j in range(n)) + f" number {i}"
+    # the statement's number every few words: texts share words but no run of 6 (no falsehood "inside" another)
+    words = [WORDS[(i * 7 + j * 3) % len(WORDS)] + (f" n{i}" if j % 4 == 3 else "") for j in range(n)]
+    return " ".join(words) + f" number {i}"
 
 
 def seed_store(engine: Any) -> dict[str, int]:

@@ -34,7 +34,9 @@ def test_build_stores_members_exclusions_and_snapshot(sqlite_engine: Engine, tmp
     info = build_collection(sqlite_engine, _config(tmp_path), encoder_loader=loader)
     assert info.snapshot_dir == tmp_path / "datasets" / info.content_hash and not info.reused
     splits = load_splits(info.snapshot_dir)
-    assert sum(int((s.labels == 1).sum()) for s in splits.values()) == 30
+    # the 20 speech falsehoods have no speech truths to match: the convergence keeps none of them
+    assert sum(int((s.labels == 1).sum()) for s in splits.values()) == 10
+    assert info.report is not None and info.report["steps"]["convergence"]["falsehoods_dropped"] == 20
     dates = {s: {str(d)[:10] for d in splits[s].dates} for s in splits}
     assert not (dates["train"] & dates["val"] or dates["val"] & dates["test"] or dates["train"] & dates["test"])
     assert set(splits["val"].weights.tolist()) == {1.0}
@@ -42,11 +44,19 @@ def test_build_stores_members_exclusions_and_snapshot(sqlite_engine: Engine, tmp
         assert q.exclusion_counts(conn, collection_id=info.id)["hash"] == 1
         members = q.collection_members(conn, collection_id=info.id)
     assert len(members) == sum(len(s) for s in splits.values())
+    assert info.report["one_class_types"] == []
+    assert read_manifest(info.snapshot_dir)["classes"] == ["not_falsehood", "falsehood"]
+    assert latest_collection(sqlite_engine, "trump_falsehoods", data_dir=tmp_path) == info
+
+
+def test_without_dropping_falsehoods_a_one_class_type_is_flagged(sqlite_engine: Engine, tmp_path: Path, loader) -> None:
+    seed_store(sqlite_engine)
+    cfg = _config(tmp_path, "dataset.converge_drop_falsehoods=false", "dataset.converge_by=[type]")
+    info = build_collection(sqlite_engine, cfg, encoder_loader=loader)
     assert info.report is not None and info.report["one_class_types"] == [
         "statement type 'speech' occurs only as 'falsehood' (20 statements)"
     ]
-    assert read_manifest(info.snapshot_dir)["classes"] == ["not_falsehood", "falsehood"]
-    assert latest_collection(sqlite_engine, "trump_falsehoods", data_dir=tmp_path) == info
+    assert any("holds only 'falsehood'" in f for f in info.report["flags"])  # per split × type too
 
 
 def test_same_store_and_config_give_the_same_hash(sqlite_engine: Engine, tmp_path: Path, loader) -> None:

@@ -11,7 +11,8 @@ from sqlalchemy.engine import Engine
 
 from deep_classiflie.config import Config
 from deep_classiflie.config.ingest import NormaliseConfig
-from deep_classiflie_db.ingest.dedupe import same_event, skip_known_labels, stored_events, word_grams
+from deep_classiflie.core.text import word_grams
+from deep_classiflie_db.ingest.dedupe import same_event, skip_known_labels, stored_events
 from deep_classiflie_db.ingest.records import LabelRecord, Skip, StatementRecord
 from deep_classiflie_db.ingest.registry import import_source
 from deep_classiflie_db.schema import fact_check_labels, sources, statements
