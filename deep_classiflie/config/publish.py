@@ -35,6 +35,9 @@ class PublishConfig(Strict):
     # None = every type; checked against the known types when the publisher starts (dataset.types)
     statement_types: list[str] | None = None
     include_retweets: bool = False
+    # Kinds of source whose statements are published: the speaker's own streams (tweets, transcripts), not the
+    # fact-checkers' claims (label_source) nor benchmark corpora.
+    source_kinds: list[Literal["statement_stream", "label_source", "benchmark"]] = ["statement_stream"]
     batch_size: int = Field(default=256, ge=1)
     # A run stops after this many batches (None: until nothing is left); the rest waits for the next run.
     max_batches: int | None = Field(default=None, ge=1)

@@ -247,6 +247,7 @@ def publish_once(
             limit=cfg.batch_size,
             statement_types=cfg.statement_types,
             include_retweets=cfg.include_retweets,
+            source_kinds=cfg.source_kinds,
         )
         if not rows:
             break

@@ -66,6 +66,7 @@ def unpublished_statements(
     limit: int,
     statement_types: Sequence[str] | None = None,
     include_retweets: bool = False,
+    source_kinds: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """The oldest ``limit`` dated statements after ``since`` with no publication on ``channel`` for the model."""
     query = (
@@ -89,6 +90,8 @@ def unpublished_statements(
         query = query.where(statements.c.statement_type.in_(list(statement_types)))
     if not include_retweets:
         query = query.where(statements.c.is_retweet == sa.false())
+    if source_kinds:
+        query = query.where(sources.c.kind.in_(list(source_kinds)))
     with engine.connect() as conn:
         return [dict(r._mapping) for r in conn.execute(query)]
 

@@ -62,10 +62,12 @@ def statement_text(i: int) -> str:
     return " ".join(words)
 
 
-def add_statements(engine: Engine, first: int, n: int, *, day0: dt.datetime, retweet: bool = False) -> list[int]:
+def add_statements(
+    engine: Engine, first: int, n: int, *, day0: dt.datetime, retweet: bool = False, kind: str = "statement_stream"
+) -> list[int]:
     """Insert statements ``first … first+n-1`` (every third a tweet), one a day from ``day0``; returns their ids."""
     with engine.begin() as conn:
-        src = ensure_source(conn, name="stream", kind="statement_stream")
+        src = ensure_source(conn, name=kind, kind=kind)
         rows = [
             {
                 "source_id": src,
@@ -86,7 +88,7 @@ def add_statements(engine: Engine, first: int, n: int, *, day0: dt.datetime, ret
 
 
 def build_store(engine: Engine, tiny_model_folder: Path, tmp_path: Path, **publish: object) -> PublishStore:
-    """Old statements (the model's test split), new ones after them, one new retweet, a registered model."""
+    """Old statements (the model's test split), new ones after them, a new retweet and claim, a registered model."""
     folder = tmp_path / "model"
     shutil.copytree(tiny_model_folder, folder)
     # Per-type thresholds the labels must follow: every tweet flagged, no speech flagged.
@@ -94,6 +96,7 @@ def build_store(engine: Engine, tiny_model_folder: Path, tmp_path: Path, **publi
     old = add_statements(engine, 0, N_OLD, day0=T0)
     new = add_statements(engine, N_OLD, N_NEW, day0=T0 + dt.timedelta(days=N_OLD))
     retweet = add_statements(engine, 500, 1, day0=T0 + dt.timedelta(days=100), retweet=True)[0]
+    add_statements(engine, 600, 1, day0=T0 + dt.timedelta(days=101), kind="label_source")  # a fact-checker's claim
     with engine.begin() as conn:
         coll = conn.execute(
             dataset_collections.insert().values(
