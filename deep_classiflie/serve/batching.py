@@ -2,7 +2,8 @@
 
 1) A request puts its statements on one bounded queue (all requests together); when they do not fit, it is refused
    at once (``QueueFull`` → 503 + Retry-After) instead of waiting behind an ever longer line.
-2) The worker takes the oldest statement, then waits at most ``max_wait_ms`` for more until ``max_batch_size``;
+2) The worker takes the oldest statement, then waits at most ``max_wait_ms`` for more until ``max_batch_size``
+   (not when the request is the only one in flight: nothing else could join, so a lone request never waits);
    while a batch runs, new requests pile up, so under load the next batch is full without waiting.
 3) A batch holds statements of one model version only (the one each request took when it arrived, so requests in
    flight during a hot-swap finish on the old model), sorted by length so the tokenizer pads to the longest in it.
@@ -60,6 +61,7 @@ class MicroBatcher:
         self._event: asyncio.Event | None = None
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
+        self._requests = 0  # requests submitted and not yet answered
 
     @property
     def depth(self) -> int:
@@ -99,12 +101,15 @@ class MicroBatcher:
             self._queue.append(_Item(text, int(tid), m, served, fut))
         assert self._event is not None
         self._event.set()
+        self._requests += 1
         try:
             values = await asyncio.gather(*futures)
         except BaseException:
             for fut in futures:  # timeout or client gone: the worker skips what it has not started
                 fut.cancel()
             raise
+        finally:
+            self._requests -= 1
         return np.asarray(values, dtype=np.float32)
 
     def _take_batch(self) -> list[_Item]:
@@ -146,7 +151,7 @@ class MicroBatcher:
                 self._event.clear()
                 await self._event.wait()
                 continue
-            if len(self._queue) < self.max_batch_size and self.max_wait_s > 0:
+            if len(self._queue) < self.max_batch_size and self.max_wait_s > 0 and self._requests > 1:
                 await self._wait_for_more(loop)
             batch = self._take_batch()
             if not batch:
