@@ -97,6 +97,8 @@ def _fmt(value: float | None) -> str:
 
 
 def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> None:
+    from deep_classiflie.dataset.report import leakage_advice
+
     console = Console()
     if ingest_rows:
         table = Table(title="Ingest")
@@ -113,7 +115,16 @@ def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> 
         pos = int((s.labels == 1).sum())
         table.add_row(name, str(len(s)), str(pos), str(len(s) - pos))
     console.print(table)
-    flags = (info.report or {}).get("flags", [])
+    report = info.report or {}
+    probe = report.get("metadata_probe") or {}
+    console.print(
+        f"leakage probe (metadata only: {', '.join(probe.get('features', []))}): val AUC {probe.get('auc_val')} "
+        f"(limit {probe.get('auc_threshold')})",
+        markup=False,
+    )
+    for line in leakage_advice(report):  # why the probe is high and what data would bring it down
+        console.print(f"  why: {line}", style="yellow", markup=False)
+    flags = report.get("flags", [])
     for flag in flags:
         console.print(f"leakage flag: {flag}", style="bold yellow", markup=False)
     if flags:

@@ -92,3 +92,38 @@ def format_report(info: dict[str, Any], *, months: bool = True) -> str:
         rows += [[r["split"], r["type"], r["month"], *(str(r[k]) for k in classes)] for r in report["table"]]
         lines += _table(rows)
     return "\n".join(lines)
+
+
+def leakage_advice(report: dict[str, Any], *, top: int = 4) -> list[str]:
+    """Why the metadata probe is above its threshold and what data would fix it (empty when it is not).
+
+    From the report: split × type cells holding one class, strata whose falsehoods had no same-period
+    truths (dropped or one-class), and publication origins holding one class only.
+    """
+    probe = report.get("metadata_probe") or {}
+    auc, limit = probe.get("auc_val"), probe.get("auc_threshold")
+    if auc is None or limit is None or auc <= limit:
+        return []
+    out = [f"metadata alone reaches val AUC {auc} (> {limit}): the labels follow when/where/how long, not only what"]
+    for split, types in (report.get("by_split_type") or {}).items():
+        for stype, counts in types.items():
+            present = [c for c, n in counts.items() if n]
+            if len(present) == 1:
+                out.append(f"{split}: {stype} holds only {present[0]}: add the other class's {stype} statements")
+    missing: dict[str, list[str]] = {}
+    for key, row in ((report.get("steps") or {}).get("convergence") or {}).get("strata", {}).items():
+        if row.get("truths_before") == 0 and row.get("falsehoods_before"):
+            stype, _, month = key.partition("/")
+            missing.setdefault(stype, []).append(month or "all months")
+    for stype, months in sorted(missing.items(), key=lambda kv: -len(kv[1]))[:top]:
+        shown = ", ".join(sorted(months)[:6]) + (" …" if len(months) > 6 else "")
+        out.append(
+            f"{stype} falsehoods with no same-period {stype} transcripts ({shown}): ingest transcripts of those months"
+        )
+    lopsided = [
+        (o, c) for o, c in (report.get("by_source") or {}).items() if sum(c.values()) >= 20 and min(c.values()) == 0
+    ]
+    for o, c in sorted(lopsided, key=lambda kv: -sum(kv[1].values()))[:top]:
+        only = next(k for k, n in c.items() if n)
+        out.append(f"origin {o} holds only {only} ({c[only]}): statements of the other class published there")
+    return out

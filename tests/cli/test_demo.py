@@ -39,6 +39,7 @@ def test_demo_runs_whole_chain(
     assert main(args) == 0
     out = " ".join(capsys.readouterr().out.split())
     assert "Test metrics" in out and "head on cached features, CPU" in out
+    assert "leakage probe (metadata only: type, month, length, source): val AUC" in out
     engine = make_engine(f"sqlite:///{tmp_path / 'dc' / 'deep_classiflie.sqlite'}")
     with engine.connect() as conn:
         count = lambda t: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()  # noqa: E731

@@ -107,3 +107,20 @@ def test_probe_catches_a_source_that_gives_the_label_away() -> None:
     report = leakage_report(members, ["no", "yes"], features=["source"], auc_threshold=0.65, seed=0)
     assert report["metadata_probe"]["auc_val"] == 1.0 and report["metadata_probe"]["flag"] is True
     assert report["by_source"] == {"factba.se": {"no": 100, "yes": 0}, "youtube.com": {"no": 0, "yes": 100}}
+
+
+def test_leakage_advice_says_what_data_would_fix_a_high_probe() -> None:
+    from deep_classiflie.dataset.report import leakage_advice
+
+    report = {
+        "metadata_probe": {"auc_val": 0.9, "auc_threshold": 0.65},
+        "by_split_type": {"test": {"interview": {"no": 0, "yes": 40}, "tweet": {"no": 9, "yes": 3}}},
+        "steps": {"convergence": {"strata": {"rally/2018-10": {"truths_before": 0, "falsehoods_before": 50}}}},
+        "by_source": {"youtube.com": {"no": 0, "yes": 30}, "twitter.com": {"no": 50, "yes": 20}},
+    }
+    advice = leakage_advice(report)
+    assert advice[0].startswith("metadata alone reaches val AUC 0.9 (> 0.65)")
+    assert "test: interview holds only yes: add the other class's interview statements" in advice
+    assert any(a.startswith("rally falsehoods with no same-period rally transcripts (2018-10)") for a in advice)
+    assert any(a.startswith("origin youtube.com holds only yes (30)") for a in advice)
+    assert leakage_advice({**report, "metadata_probe": {"auc_val": 0.6, "auc_threshold": 0.65}}) == []
