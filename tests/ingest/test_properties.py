@@ -158,13 +158,15 @@ def test_random_bytes_give_items_or_a_data_source_error(data: bytes, which: int)
         st.tuples(
             st.sampled_from(
                 ["BattleCreekDec19_2019.txt", "x.txt", "Trump_speech_1_January 19, 2021: Farewell.txt",
-                 "2015-06-16 11.00.00 (Complete, As written) Speech, NY.txt", "2015-06-16 11.00.00 (Complete, As spoken) Speech, NY.txt"]
+                 "2015-06-16 11.00.00 (Complete, As written) Speech, NY.txt", "2015-06-16 11.00.00 (Complete, As spoken) Speech, NY.txt",
+                 "2017-07-24-speech-boy-scout-jamboree.txt"]
             ),
             st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)),
         ),
         max_size=5,
     ),
-    which=st.sampled_from([transcripts.parse_campaign_corpus, transcripts.parse_rally_speeches, transcripts.parse_miller_center]),
+    which=st.sampled_from([transcripts.parse_campaign_corpus, transcripts.parse_rally_speeches, transcripts.parse_miller_center,
+                           transcripts.parse_miller_2017_2018]),
 )  # fmt: skip
 def test_transcripts_report_every_file(files: list[tuple[str, bytes]], which: Callable[..., Iterator[Any]]) -> None:
     got = list(which(files, config=CFG))
