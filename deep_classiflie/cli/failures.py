@@ -44,6 +44,25 @@ def check_utf8(argv: list[str]) -> None:
             ) from None
 
 
+def check_bindable(host: str, port: int) -> None:
+    """Bind ``host:port`` once and let go, so a bad host or a port in use is an error before a model loads.
+
+    (uvicorn would log the OSError and ``sys.exit(1)`` instead, after the model had been loaded.)
+    """
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(address)
+    except (OSError, OverflowError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise ConfigError(
+            f"cannot listen on {host}:{port}: {reason}",
+            hint="use an address of this machine (127.0.0.1, 0.0.0.0) and a free port between 1024 and 65535",
+        ) from None
+
+
 def _os_error(exc: OSError) -> tuple[str, str]:
     """Message and hint for an OSError: a path the user gave, or a socket."""
     reason = exc.strerror or str(exc) or type(exc).__name__

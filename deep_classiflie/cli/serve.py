@@ -6,6 +6,7 @@ import argparse
 import logging
 
 from deep_classiflie.cli.context import Context
+from deep_classiflie.cli.failures import check_bindable
 from deep_classiflie.core.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
     if not 0 < config.serve.port < 65536:
         raise ConfigError(f"port {config.serve.port} is out of range", hint="use a port between 1 and 65535")
     api_key = ctx.settings.api_key or ctx.settings.api_token
+    check_bindable(config.serve.host, config.serve.port)  # a bad host or busy port fails before the model loads
     state = build_state(config, ctx.engine, api_key=api_key, ref=args.model)
     if warning := bind_warning(config.serve.host, api_key):
         log.warning("%s", warning)

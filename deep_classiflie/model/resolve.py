@@ -35,4 +35,13 @@ def load_registered(
             f"model folder {folder} of version {row['name']!r} is missing",
             hint="retrain with `deep-classiflie train`, or restore the folder",
         )
-    return row, load_classifier(folder)
+    try:
+        classifier = load_classifier(folder)
+    except ModelError:
+        raise
+    except Exception as exc:  # a damaged folder fails in safetensors, json, torch or transformers: say which
+        raise ModelError(
+            f"model folder {folder} of version {row['name']!r} cannot be loaded ({type(exc).__name__}: {exc})",
+            hint="retrain with `deep-classiflie train`, or restore the folder from a backup",
+        ) from exc
+    return row, classifier

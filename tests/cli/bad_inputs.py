@@ -61,6 +61,7 @@ COMMAND_ROWS: dict[str, list[Bad]] = {
         Bad("non-utf8-text", ("caf\udce9 ok",), fill=False, expect="not valid UTF-8"),
         Bad("model-bad-id", ("--model", "999999", "some words"), fill=False, expect="999999"),
         Bad("model-bad-name", ("--model", "no-such-model", "some words"), fill=False, expect="no-such-model"),
+        Bad("model-folder-broken", ("--model", "2", "some words"), fill=False, expect="cannot be loaded"),
     ],
     "train": [
         Bad("resume-without-full", ("--resume", "{tmp}"), expect="--resume applies to full fine-tuning only"),
@@ -95,7 +96,11 @@ COMMAND_ROWS: dict[str, list[Bad]] = {
         Bad("port-too-big", ("--port", "99999"), expect="port"),
         Bad("port-negative", ("--port", "-5"), expect="port"),
         Bad("port-not-int", ("--port", "http"), expect="invalid int value"),
+        Bad("port-in-use", ("--port", "{busy_port}"), expect="cannot listen on 127.0.0.1:"),
+        Bad("host-unknown", ("--host", "no-such-host.invalid"), expect="cannot listen on no-such-host.invalid"),
+        Bad("host-not-local", ("--host", "192.0.2.1"), expect="cannot listen on 192.0.2.1"),
         Bad("model-bad-id", ("--model", "999999"), expect="999999"),
+        Bad("model-folder-broken", ("--model", "2"), expect="cannot be loaded"),
     ],
     "schedule write": [
         Bad("encoder-missing", ("--encoder", "{tmp}/no_encoder"), expect="no_encoder"),

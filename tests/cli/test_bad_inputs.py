@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -111,6 +112,7 @@ class World:
     db: Path
     base: list[str]  # --set arguments every row gets
     model: str  # id of the registered model version
+    busy_port: int  # a port something listens on
 
 
 @pytest.fixture(scope="module")
@@ -139,7 +141,10 @@ def world(tmp_path_factory: pytest.TempPathFactory, tiny_encoder_path: Path) -> 
     os.chdir(tmp)  # no stray .env
     try:
         _register_tiny_model(db, tmp, tiny_encoder_path)
-        yield World(tmp=tmp, db=db, base=base, model="1")
+        with socket.socket() as listener:
+            listener.bind(("127.0.0.1", 0))
+            listener.listen()
+            yield World(tmp=tmp, db=db, base=base, model="1", busy_port=listener.getsockname()[1])
     finally:
         os.chdir(cwd)
         os.environ.update(saved)
@@ -162,6 +167,11 @@ def _register_tiny_model(db: Path, tmp: Path, encoder: Path) -> None:
     engine = make_engine(f"sqlite:///{db}", create=False)
     try:
         train_model(engine, cfg, splits, collection_id=None, out_dir=tmp / "models")
+        # model version 2: its folder is there but broken (weights that are not safetensors)
+        broken = train_model(engine, cfg, splits, collection_id=None, out_dir=tmp / "models").folder
+        for name in ("model.safetensors",):
+            if (broken / name).exists():
+                (broken / name).write_bytes(b"\x00not what it should be")
     finally:
         engine.dispose()
 
@@ -215,7 +225,7 @@ def test_bad_input(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """One command × one bad row."""
-    fill = {"tmp": str(tmp_path), "model": world.model}
+    fill = {"tmp": str(tmp_path), "model": world.model, "busy_port": str(world.busy_port)}
     args = [a.format(**fill) for a in row.argv]
     expect = row.expect.format(**fill)
     monkeypatch.chdir(tmp_path)
