@@ -41,6 +41,9 @@ class TaskSpec(Strict):
     # Metadata keys written in front of the statement (see meta_text): the encoder reads them as text, so
     # the model folder still predicts from one string. [] for text only.
     text_meta: list[str] = []
+    # What a hybrid head reads besides the encoder's vector: TF-IDF of the text, the meta_features one-hots
+    # (train.hybrid.features overrides it). [] for the encoder's vector only.
+    head_features: list[Literal["tfidf", "meta"]] = ["tfidf", "meta"]
 
     @model_validator(mode="after")
     def _check(self) -> TaskSpec:

@@ -53,6 +53,7 @@ for (let i = 0; i < d.statement_id.length; i++) {
 }
 shown.selected.indices = [];
 shown.data = out;
+table.view.change.emit();  // the table only redraws on a view change, and equal row counts give none
 count.text = out.statement_id.length + ' of ' + d.statement_id.length + ' predictions shown';
 """
 
@@ -109,7 +110,8 @@ def rows_from_store(
     """
     out = []
     for r in rows:
-        meta = r.get("meta") if isinstance(r.get("meta"), Mapping) else {}
+        meta = r["meta"] if isinstance(r.get("meta"), Mapping) else {}
+        payload = r["payload"] if isinstance(r.get("payload"), Mapping) else {}
         bucket = bucket_for(int(r["model_version_id"]), float(r["confidence"]), str(r["statement_type"])) or {}
         out.append(
             {
@@ -122,7 +124,7 @@ def rows_from_store(
                 "bucket_accuracy": _num(bucket.get("accuracy")),
                 "bucket_ppv": _num(bucket.get("ppv")),
                 "model": f"{r['model_name']} (#{r['model_version_id']})",
-                "url": safe_url((meta or {}).get("source_url") or (meta or {}).get("url")),
+                "url": safe_url(payload.get("source_url") or meta.get("source_url") or meta.get("url")),
             }
         )
     return out
@@ -165,6 +167,7 @@ def current_explorer(rows: Sequence[Mapping[str, Any]], *, origin: str) -> Layou
     )
     refilter = CustomJS(
         args={
+            "table": table,
             "full": full,
             "shown": shown,
             "type_sel": type_sel,

@@ -66,6 +66,7 @@ for (let i = 0; i < d.statement_id.length; i++) {
 }
 shown.selected.indices = [];
 shown.data = out;
+table.view.change.emit();  // the table only redraws on a view change, and equal row counts give none
 count.text = out.statement_id.length + ' of ' + d.statement_id.length + ' statements shown';
 """
 
@@ -77,17 +78,17 @@ if (i === undefined) { detail.text = empty; return; }
 const d = shown.data;
 let words = [];
 try { words = d.words[i] ? JSON.parse(d.words[i]) : []; } catch (e) { words = []; }
-let body;
+let body = '<p class="dc-statement">' + esc(d.text[i]) + '</p>';
 if (words.length) {
   const top = Math.max(...words.map((w) => Math.abs(w.score))) || 1;
-  body = words.map((w) => {
+  body += '<p>' + words.map((w) => {
     const a = (Math.abs(w.score) / top * 0.6).toFixed(2);
     const rgb = w.score >= 0 ? '214,39,40' : '31,119,180';
-    return '<span class="dc-word" title="' + esc(w.score.toFixed(3)) + '" style="background: rgba(' + rgb + ',' + a + ')">' + esc(w.word) + '</span>';
-  }).join(' ');
+    return '<span title="' + esc(w.score.toFixed(3)) + '" style="background: rgba(' + rgb + ',' + a + ')">' + esc(w.word) + '</span>';
+  }).join(' ') + '</p>';
   body += '<p class="dc-note">Word attributions: red pushed towards "likely falsehood", blue away.</p>';
 } else {
-  body = '<p class="dc-statement">' + esc(d.text[i]) + '</p><p class="dc-note">No word attributions stored for this statement.</p>';
+  body += '<p class="dc-note">No word attributions stored for this statement.</p>';
 }
 const g = JSON.parse(global_metrics);
 const grows = Object.keys(g).map((s) => '<tr><td>' + esc(s) + '</td><td>' + fmt(g[s].auc) + '</td><td>' + fmt(g[s].mcc) + '</td><td>' + fmt(g[s].accuracy) + '</td></tr>').join('');
@@ -179,6 +180,7 @@ def prediction_explorer(
         index_position=None,
     )
     args = {
+        "table": table,
         "full": full,
         "shown": shown,
         "view_sel": view_sel,

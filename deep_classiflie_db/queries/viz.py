@@ -105,16 +105,16 @@ _CURRENT_COLS = (
 def published_predictions(engine: Engine, *, channel: str = "feed", limit: int = 1000) -> list[dict[str, Any]]:
     """The newest publications of one channel with their prediction and statement (the publisher's DB log).
 
-    Keys: those of :func:`recent_predictions` plus published_at. Newest first.
+    Keys: those of :func:`recent_predictions` plus published_at and payload (the feed item). Newest first.
     """
     query = (
-        sa.select(*_CURRENT_COLS, publications.c.published_at)
+        sa.select(*_CURRENT_COLS, publications.c.published_at, publications.c.payload)
         .select_from(
             publications.join(predictions, predictions.c.id == publications.c.prediction_id)
             .join(statements, statements.c.id == predictions.c.statement_id)
             .join(model_versions, model_versions.c.id == predictions.c.model_version_id)
         )
-        .where(publications.c.channel == channel)
+        .where(publications.c.channel == channel, publications.c.status == "published")
         .order_by(publications.c.published_at.desc(), publications.c.id.desc())
         .limit(limit)
     )

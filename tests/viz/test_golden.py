@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from deep_classiflie.config import Config
 from deep_classiflie.viz.build import build_dashboards, write_dashboards
+from deep_classiflie_db.queries.publish import record_publications
 from deep_classiflie_db.schema import confidence_buckets, dataset_members, metric_history, predictions, statements
 from tests.viz.store import LIQUID_INDEX, XSS, XSS_INDEX, Store, build_store
 
@@ -87,7 +88,10 @@ def test_prediction_explorer_embeds_the_scored_split_buckets_and_sample(store: S
     # 4) attributions only where a card is stored, exactly the card's words; text as stored
     words = {s: w for s, w in zip(full["statement_id"], full["words"], strict=True) if w}
     assert set(words) == {store.ids[1], store.ids[XSS_INDEX]}
-    assert json.loads(words[store.ids[1]]) == [{"word": "<b>bold</b>", "score": 0.9}, {"word": "economy", "score": -0.4}]
+    assert json.loads(words[store.ids[1]]) == [
+        {"word": "<b>bold</b>", "score": 0.9},
+        {"word": "economy", "score": -0.4},
+    ]
     assert full["text"][full["statement_id"].index(store.ids[XSS_INDEX])] == XSS
 
 
@@ -103,7 +107,12 @@ def test_performance_explorer_counts_per_week_and_bucket_match_the_store(store: 
         }
     # Weeks from the raw rows, counted here independently (Monday-start weeks of the statement date).
     query = (
-        sa.select(statements.c.statement_date, statements.c.statement_type, dataset_members.c.label, predictions.c.predicted_label)
+        sa.select(
+            statements.c.statement_date,
+            statements.c.statement_type,
+            dataset_members.c.label,
+            predictions.c.predicted_label,
+        )
         .join(dataset_members, dataset_members.c.statement_id == statements.c.id)
         .join(predictions, predictions.c.statement_id == statements.c.id)
         .where(predictions.c.model_version_id == mid, dataset_members.c.split == "test")
@@ -133,9 +142,7 @@ def test_performance_explorer_counts_per_week_and_bucket_match_the_store(store: 
     assert dash.facts["ece"] == pytest.approx(ece)
     assert sum(_source(layout, "reliability")["n"]) == len(_scored_ids(store, mid))
     # Metric history: AUC and MCC of both model versions.
-    history = {
-        tuple(_source(layout, f"history_{i}")["series"][:1]): _source(layout, f"history_{i}") for i in range(2)
-    }
+    history = {tuple(_source(layout, f"history_{i}")["series"][:1]): _source(layout, f"history_{i}") for i in range(2)}
     with store.engine.connect() as conn:
         stored_auc = dict(
             conn.execute(
@@ -156,16 +163,59 @@ def test_current_explorer_reads_the_predictions_until_a_feed_exists(store: Store
     assert "stored predictions" in dash.facts["current_origin"]
     assert len(current["statement_id"]) == 10
     assert current["date"] == sorted(current["date"], reverse=True)  # newest said first
+    # Once the publisher logged publications, they are the rows (newest first), with the payload's URL.
+    with store.engine.begin() as conn:
+        rows = [
+            {
+                "statement_id": store.ids[i],
+                "probability": 0.7,
+                "predicted_label": 1,
+                "confidence": 0.7,
+                "payload": {"source_url": url},
+            }
+            for i, url in ((90, "https://example.org/90"), (91, "javascript:alert(1)"))
+        ]
+        record_publications(conn, model_version_id=store.model_ids[-1], channel="feed", rows=rows)
+    dash = build_dashboards(store.engine, cfg)
+    current = _source(dash.layouts["current"], "full")
+    assert "publisher's log" in dash.facts["current_origin"]
+    assert sorted(current["statement_id"]) == sorted([store.ids[90], store.ids[91]])
+    by_id = dict(zip(current["statement_id"], current["url"], strict=True))
+    assert by_id == {store.ids[90]: "https://example.org/90", store.ids[91]: ""}
     # The feed file wins, and only http(s) URLs survive.
     feed_path = tmp_path / "dc" / "feed" / "current_predictions.json"
     feed_path.parent.mkdir(parents=True)
     items = [
-        {"statement_id": 1, "text": XSS, "date": "2020-01-02", "type": "tweet", "source_url": "javascript:alert(1)",
-         "probability": 0.9, "label": "likely falsehood", "bucket": {"accuracy": 0.8, "ppv": 0.7}, "global_metrics": {}, "model_version": "m2"},
-        {"statement_id": 2, "text": "b", "date": "2020-01-01", "type": "speech", "source_url": "https://example.org/b",
-         "probability": 0.2, "label": "not flagged", "bucket": None, "global_metrics": {}, "model_version": "m2"},
+        {
+            "statement_id": 1,
+            "text": XSS,
+            "date": "2020-01-02",
+            "type": "tweet",
+            "source_url": "javascript:alert(1)",
+            "probability": 0.9,
+            "label": "likely falsehood",
+            "bucket": {"accuracy": 0.8, "ppv": 0.7},
+            "global_metrics": {},
+            "model_version": "m2",
+        },
+        {
+            "statement_id": 2,
+            "text": "b",
+            "date": "2020-01-01",
+            "type": "speech",
+            "source_url": "https://example.org/b",
+            "probability": 0.2,
+            "label": "not flagged",
+            "bucket": None,
+            "global_metrics": {},
+            "model_version": "m2",
+        },
     ]
-    feed_path.write_text(json.dumps({"schema": 1, "generated_at": "2020-01-03T00:00:00", "model": {"id": 2, "name": "m2"}, "items": items}))
+    feed_path.write_text(
+        json.dumps(
+            {"schema": 1, "generated_at": "2020-01-03T00:00:00", "model": {"id": 2, "name": "m2"}, "items": items}
+        )
+    )
     dash = build_dashboards(store.engine, cfg)
     current = _source(dash.layouts["current"], "full")
     assert "feed" in dash.facts["current_origin"]
