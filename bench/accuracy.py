@@ -11,7 +11,15 @@ fine-tuning of encoder + head, then SWA over the kept checkpoints), and the task
 (ingest, dataset, features or fine-tuning, scoring).
 
 ``liar_6way`` reads the statement only; ``liar_6way_meta`` reads speaker, party, job, state, subjects and
-context as a text prefix (``text_meta`` in its task YAML; the credit-history counts stay out).
+context as a text prefix (``text_meta`` in its task YAML; the credit-history counts stay out);
+``liar_6way_credit`` adds the credit-history counts, which include the statement's own label (leaky:
+shown for comparison with the literature, never a result).
+
+Every row also trains and scores, in the same run, on the same split and with the same class weights, the
+baseline of ``bench/baseline.py`` (TF-IDF 1-2-grams, sublinear tf + logistic regression, plus the task's
+metadata where the model reads it), and prints the difference on the task's headline metric (AUC for
+binary tasks, accuracy for LIAR 6-way, MCC for MediaEval). Binary tasks are scored at the decision
+thresholds chosen per statement type on validation (model and baseline alike) and at 0.5.
 
 Usage: ``.venv/bin/python bench/accuracy.py [--tasks liar_6way mediaeval_3class] [--split valid|test]
 [--test-file PATH [--test-format liar|mediaeval]] [--full] [--data-dir DIR] [--config JOB.yaml] [--set k=v]``
@@ -32,7 +40,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from deep_classiflie.core.errors import DataSourceError, DeepClassiflieError
-from deep_classiflie.dataset.types import DatasetSplit, type_id
+from deep_classiflie.dataset.types import TYPE_IDS, DatasetSplit, type_id
 
 # Task → the sources its dataset is built from (ingested into the bench store first).
 TASK_SOURCES = {
@@ -40,10 +48,27 @@ TASK_SOURCES = {
     "liar_binary": ["liar"],
     "liar_6way": ["liar"],
     "liar_6way_meta": ["liar"],
+    "liar_6way_credit": ["liar"],
     "mediaeval_3class": ["mediaeval"],
 }
+# Bench rows that are a task YAML with overrides: row name → (task, extra --set overrides).
+TASK_VARIANTS = {"liar_6way_credit": ("liar_6way_meta", ["dataset.use_credit_history=true"])}
+LEAKY = {"liar_6way_credit"}
+# The metric a row is judged on (and its delta to the baseline).
+HEADLINE = {
+    "falsehood_binary": "auc",
+    "liar_binary": "auc",
+    "liar_6way": "accuracy",
+    "liar_6way_meta": "accuracy",
+    "liar_6way_credit": "accuracy",
+    "mediaeval_3class": "mcc",
+}
+METRICS = ("auc", "mcc", "accuracy", "macro_f1")
 # Test-file format → the tasks it can score.
-FORMAT_TASKS = {"liar": ("liar_binary", "liar_6way", "liar_6way_meta"), "mediaeval": ("mediaeval_3class",)}
+FORMAT_TASKS = {
+    "liar": ("liar_binary", "liar_6way", "liar_6way_meta", "liar_6way_credit"),
+    "mediaeval": ("mediaeval_3class",),
+}
 
 
 def schedule_label(full: bool) -> str:
@@ -70,7 +95,12 @@ def detect_format(path: Path, given: str | None) -> str:
 
 
 def read_test_file(
-    path: Path, fmt: str, label_map: dict[str, int] | None, *, text_meta: Sequence[str] = ()
+    path: Path,
+    fmt: str,
+    label_map: dict[str, int] | None,
+    *,
+    text_meta: Sequence[str] = (),
+    meta_names: Sequence[str] = (),
 ) -> DatasetSplit:
     """A test split from a LIAR-format TSV or MediaEval-format CSV, labels mapped as the task maps them.
 
@@ -78,7 +108,8 @@ def read_test_file(
     2) class = ``label_map[source_label]`` when the task has a map, else the parser's class;
     3) texts normalised as ingest stores them (e.g. LIAR's ``[health]`` editorial insertions dropped), then
     the task's ``text_meta`` prefix (the speaker joins the metadata, as in the dataset stage);
-    4) aligned arrays, statement ids numbered from 0 (the rows are not in the store).
+    4) aligned arrays, statement ids numbered from 0 (the rows are not in the store); the metadata block
+    of ``meta_names`` (the training snapshot's columns) when given.
     """
     from deep_classiflie.config.ingest import IngestConfig
     from deep_classiflie.core.text import normalise
@@ -93,12 +124,15 @@ def read_test_file(
     records = [r for r in parser(path.read_bytes(), config=ingest, name=path.name) if isinstance(r, StatementRecord)]
     if not records:
         raise DataSourceError(f"no usable rows in {path} as {fmt} format", hint="check the file's format and columns")
-    labels, texts = [], []
+    from deep_classiflie.model.sparse import encode_meta
+
+    labels, texts, metas = [], [], []
     for r in records:
         assert r.label is not None  # benchmark parsers always attach the label
         labels.append(label_map[r.label.source_label] if label_map else r.label.label_class)
         text = normalise(r.text, ingest.normalise)
-        texts.append(meta_text(text, {**r.meta, "speaker": r.speaker}, text_meta) if text_meta else text)
+        metas.append({**(r.meta or {}), "speaker": r.speaker})
+        texts.append(meta_text(text, metas[-1], text_meta) if text_meta else text)
     return DatasetSplit(
         name="test",
         statement_ids=np.arange(len(records), dtype=np.int64),
@@ -107,19 +141,22 @@ def read_test_file(
         type_ids=np.array([type_id(r.statement_type) for r in records], dtype=np.int64),
         weights=np.ones(len(records), dtype=np.float32),
         dates=np.full(len(records), np.datetime64("NaT"), dtype="datetime64[s]"),
+        meta=encode_meta(metas, meta_names) if meta_names else None,
+        meta_names=tuple(meta_names),
     )
 
 
 def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
-    """One row: train on the task's dataset, score the requested split or test file."""
+    """One row: train on the task's dataset, score the requested split or test file, and the baseline."""
     from deep_classiflie.config import load_config
     from deep_classiflie.dataset.build import build_collection
     from deep_classiflie.dataset.snapshot import load_splits
     from deep_classiflie.dataset.tasks import load_task
-    from deep_classiflie.evaluate.report import evaluate_arrays
-    from deep_classiflie.evaluate.run import as_predictions, predict, task_probabilities
+    from deep_classiflie.evaluate.run import predict, task_probabilities
     from deep_classiflie.model.classifier import load_classifier
     from deep_classiflie.train.api import train_model
+    from deep_classiflie.train.head import training_weights
+    from deep_classiflie.train.hybrid import head_features
     from deep_classiflie_db import migrate
     from deep_classiflie_db.engine import make_engine
     from deep_classiflie_db.ingest.registry import import_source
@@ -127,9 +164,11 @@ def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     # 1) config of this task, everything under the bench data dir
     data_dir = args.data_dir.resolve()
+    base_task, variant = TASK_VARIANTS.get(task, (task, []))
     overrides = [
         *args.overrides,
-        f"dataset.task={task}",
+        *variant,
+        f"dataset.task={base_task}",
         f"dataset.name=bench_{task}",
         f"paths.data_dir={data_dir}",
         f"paths.runs_dir={data_dir / 'runs'}",
@@ -152,21 +191,95 @@ def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
         split = splits["val"]
     elif args.test_file is not None:
         fmt = detect_format(args.test_file, args.test_format)
-        split = read_test_file(args.test_file, fmt, spec.label_map, text_meta=spec.text_meta)
+        names = splits["train"].meta_names
+        split = read_test_file(args.test_file, fmt, spec.label_map, text_meta=spec.text_meta, meta_names=names)
     else:
         split = splits["test"]
     probs = task_probabilities(predict(classifier, split, config.evaluate.batch_size))
-    result = evaluate_arrays(as_predictions(split, probs), config.evaluate, split=split.name)
-    all_metrics = result.metrics["all"]
-    row: dict[str, Any] = {"task": task, "schedule": schedule_label(args.full), "n": result.n}
-    for key in ("auc", "mcc", "accuracy", "macro_f1"):
-        row[key] = all_metrics[key].value if key in all_metrics else None
+    row: dict[str, Any] = {"task": task, "schedule": schedule_label(args.full), "leaky": task in LEAKY}
+    row.update(score(split, probs, config.evaluate, classifier.thresholds))
     row["seconds"] = round(time.perf_counter() - started)
+    # 5) the baseline: same training split and weights, same scored split, same threshold rule
+    from bench.baseline import baseline_probabilities, baseline_thresholds
+
+    use_meta = "meta" in head_features(config) and splits["train"].meta is not None
+    weights = training_weights(splits["train"], config.train.class_weight)
+    base, fit_s = baseline_probabilities(
+        splits["train"], {"val": splits["val"], "scored": split}, use_meta=use_meta, weights=weights
+    )
+    cuts = baseline_thresholds(splits["val"], base["val"], config.train.threshold_objective)
+    baseline = score(split, task_probabilities(base["scored"]), config.evaluate, cuts)
+    row.update({f"baseline_{k}": v for k, v in baseline.items() if k in METRICS})
+    row["baseline_seconds"] = round(fit_s)
+    headline = HEADLINE[task]
+    ours, theirs = row.get(headline), row.get(f"baseline_{headline}")
+    row["delta"] = None if ours is None or theirs is None else ours - theirs
     return row
+
+
+def score(split: DatasetSplit, probs: np.ndarray, config: Any, thresholds: dict[str, float]) -> dict[str, Any]:
+    """Headline metrics of one scored split; binary: at the per-type cuts, at 0.5, and per statement type."""
+    from deep_classiflie.evaluate.report import evaluate_arrays
+    from deep_classiflie.evaluate.run import as_predictions
+
+    cfg = config.model_copy(update={"bootstrap_samples": 0})  # point estimates: the bench compares, not infers
+    result = evaluate_arrays(as_predictions(split, probs), cfg, split=split.name, thresholds=thresholds)
+    out: dict[str, Any] = {"n": result.n}
+    for scope, metrics in result.metrics.items():
+        prefix = "" if scope == "all" else f"{scope}_"
+        for key in (*METRICS, "mcc@0.5", "accuracy@0.5", "threshold"):
+            if key in metrics and (scope == "all" or key in ("auc", "mcc", "mcc@0.5", "threshold")):
+                out[prefix + key.replace("@", "_at_")] = metrics[key].value
+        if scope != "all" and probs.ndim == 1:
+            out[f"{scope}_classes"] = len(np.unique(split.labels[split.type_ids == TYPE_IDS[scope]]))
+    return out
 
 
 def _fmt(x: object) -> str:
     return "–" if x is None or (isinstance(x, float) and x != x) else (f"{x:.3f}" if isinstance(x, float) else str(x))
+
+
+COLUMNS = ("task", "schedule", "n", "auc", "mcc", "accuracy", "macro_f1", "baseline", "delta", "seconds")
+
+
+def table_row(row: dict[str, Any]) -> str:
+    """One Markdown table row: ours, the baseline on the headline metric, the difference."""
+    headline = HEADLINE[row["task"]]
+    cells = dict(row)
+    cells["task"] = row["task"] + (" (leaky)" if row.get("leaky") else "")
+    cells["baseline"] = f"{headline} {_fmt(row.get('baseline_' + headline))}"
+    cells["delta"] = "–" if row.get("delta") is None else f"{row['delta']:+.3f}"
+    return "| " + " | ".join(_fmt(cells.get(c)) for c in COLUMNS) + " |"
+
+
+def scope_lines(row: dict[str, Any]) -> list[str]:
+    """Per statement type lines of a binary row (AUC, MCC at the chosen cut and at 0.5, classes present)."""
+    out = []
+    for scope in ("tweet", "non_tweet"):
+        if f"{scope}_auc" in row or f"{scope}_mcc" in row:
+            out.append(
+                f"    {row['task']} {scope}: AUC {_fmt(row.get(scope + '_auc'))}, MCC {_fmt(row.get(scope + '_mcc'))} "
+                f"at threshold {_fmt(row.get(scope + '_threshold'))}, MCC@0.5 {_fmt(row.get(scope + '_mcc_at_0.5'))}, "
+                f"classes {row.get(scope + '_classes', '–')}"
+            )
+    return out
+
+
+RESULT_KEYS = (
+    *METRICS,
+    "mcc_at_0.5",
+    "accuracy_at_0.5",
+    *(f"{s}_{m}" for s in ("tweet", "non_tweet") for m in ("auc", "mcc", "mcc_at_0.5", "threshold")),
+    *(f"baseline_{m}" for m in METRICS),
+    "delta",
+    "seconds",
+)
+
+
+def result_line(rows: list[dict[str, Any]], *, split: str, mode: str) -> str:
+    """The last line: ``RESULT split=… mode=… tasks=N <task>_<key>=<value> …`` (keys of :data:`RESULT_KEYS`)."""
+    result = " ".join(f"{r['task']}_{k}={_fmt(r[k])}" for r in rows for k in RESULT_KEYS if r.get(k) is not None)
+    return f"RESULT split={split} mode={mode} tasks={len(rows)} {result}".rstrip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,25 +303,19 @@ def main(argv: list[str] | None = None) -> int:
         fmt_tasks = FORMAT_TASKS[detect_format(args.test_file, args.test_format)]
         tasks = [t for t in tasks if t in fmt_tasks]
     rows = []
-    print(f"| task | schedule | n | AUC | MCC | accuracy | macro-F1 | seconds |  ({args.split})")
-    print("|---|---|---|---|---|---|---|---|")
+    print(f"| task | schedule | n | AUC | MCC | accuracy | macro-F1 | baseline | Δ | seconds |  ({args.split})")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for task in tasks:
         try:
             row = run_task(task, args)
         except DeepClassiflieError as exc:
-            print(f"| {task} | {schedule_label(args.full)} | Error: {exc} ||||||")
+            print(f"| {task} | {schedule_label(args.full)} | Error: {exc} ||||||||")
             continue
         rows.append(row)
-        cells = [row[k] for k in ("task", "schedule", "n", "auc", "mcc", "accuracy", "macro_f1", "seconds")]
-        print("| " + " | ".join(_fmt(c) for c in cells) + " |", flush=True)
-    result = " ".join(
-        f"{r['task']}_{k}={_fmt(r[k])}"
-        for r in rows
-        for k in ("auc", "mcc", "accuracy", "macro_f1", "seconds")
-        if r[k] is not None
-    )
-    mode = "full" if args.full else "head"
-    print(f"RESULT split={args.split} mode={mode} tasks={len(rows)} {result}".rstrip())
+        print(table_row(row), flush=True)
+        for line in scope_lines(row):
+            print(line, flush=True)
+    print(result_line(rows, split=args.split, mode="full" if args.full else "head"))
     return 0 if len(rows) == len(tasks) else 1
 
 

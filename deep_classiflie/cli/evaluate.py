@@ -59,7 +59,7 @@ def evaluate(ctx: Context, args: argparse.Namespace) -> int:
     model = q.model_version(engine, ref=args.model) if args.model else q.latest_model_version(engine)
     # 2) which rows: a labelled date range, or a split of the model's dataset collection
     collection_id = model.get("dataset_collection_id")
-    val = None
+    val, meta = None, None
     if args.date_from or args.date_to:
         split = split_from_rows(q.labelled_rows(engine, date_from=args.date_from, date_to=args.date_to), "labelled")
         collection_id = None
@@ -70,14 +70,24 @@ def evaluate(ctx: Context, args: argparse.Namespace) -> int:
                 hint="pass --from/--to to score it on labelled statements of a date range",
             )
         name = args.split or cfg.split
-        split = split_from_rows(q.split_rows(engine, collection_id=collection_id, split=name), name)
+        rows = q.split_rows(engine, collection_id=collection_id, split=name)
+        split = split_from_rows(rows, name)
+        meta = [dict(r.get("meta") or {}) for r in rows]  # for heads that read metadata one-hots
         if cfg.temperature_scaling:
             val = split_from_rows(q.split_rows(engine, collection_id=collection_id, split="val"), "val")
     # 3) the trained model
     classifier = _load_classifier(Path(model["path"]))
     # 4) score, store, report
     result = evaluate_model(
-        engine, cfg, classifier, split, int(model["id"]), collection_id, val_split=val, model_dir=Path(model["path"])
+        engine,
+        cfg,
+        classifier,
+        split,
+        int(model["id"]),
+        collection_id,
+        val_split=val,
+        model_dir=Path(model["path"]),
+        meta=meta,
     )
     out = _write_summary(ctx, model["name"], result)
     _print_result(model["name"], result)
@@ -126,6 +136,9 @@ def _print_result(model_name: str, result: Any) -> None:
             table.add_row(scope, metric, _fmt(est.value), f"[{_fmt(est.ci_low)}, {_fmt(est.ci_high)}]")
     table.add_row("all", "ece", _fmt(result.reliability.ece), "")
     Console().print(table)
+    if result.thresholds:
+        cuts = ", ".join(f"{k} {v:.3f}" for k, v in sorted(result.thresholds.items()))
+        print(f"decision thresholds (chosen on validation): {cuts}; '@0.5' rows are at the fixed 0.5 cut")
 
 
 def compare_command(ctx: Context, args: argparse.Namespace) -> int:

@@ -41,6 +41,28 @@ class FinetuneConfig(Strict):
     log_every: int = Field(default=10, ge=1)
 
 
+class TfidfConfig(Strict):
+    """The TF-IDF block of a hybrid head (scikit-learn ``TfidfVectorizer`` fitted on the training split)."""
+
+    ngram_max: int = Field(default=2, ge=1, le=3)
+    min_df: int = Field(default=2, ge=1)
+    max_features: int | None = Field(default=50_000, ge=1)
+    sublinear_tf: bool = True
+
+
+class HybridConfig(Strict):
+    """What the head reads besides the pooled text vector (``train.hybrid``).
+
+    ``features`` null: as the task YAML says (``head_features``); ``[]``: the pooled vector only.
+    The linear model on the block picks its L2 strength from ``cs`` by ``folds``-fold CV on train.
+    """
+
+    features: list[Literal["tfidf", "meta"]] | None = None
+    tfidf: TfidfConfig = TfidfConfig()
+    cs: list[float] = Field(default=[0.25, 1.0, 4.0], min_length=1)
+    folds: int = Field(default=4, ge=2)
+
+
 class HeadTrainConfig(Strict):
     """Classification head (the original's: pooled + statement-type embedding → LN → FC+ReLU → out)."""
 
@@ -55,6 +77,12 @@ class HeadTrainConfig(Strict):
     patience: int = Field(default=5, ge=1)
     seed: int = 42
     num_types: int = Field(default=2, ge=1)  # statement-type ids (tweet / non-tweet by default)
+    # dataset: the split's weights (oversampled copies / class weights, as dataset.balance made them);
+    # balanced: n / (k · n_c) per class whatever the dataset did; none: every row weighs 1.
+    class_weight: Literal["dataset", "balanced", "none"] = "dataset"
+    # Binary tasks: decision threshold per statement type chosen on validation by this objective.
+    threshold_objective: Literal["mcc", "f1", "youden", "accuracy", "fixed"] = "mcc"
+    hybrid: HybridConfig = HybridConfig()
     finetune: FinetuneConfig = FinetuneConfig()
 
     @model_validator(mode="after")

@@ -93,7 +93,7 @@ def bucket_stats(
     word_counts: np.ndarray,
     statement_ids: np.ndarray,
     n_buckets: int,
-    threshold: float = 0.5,
+    threshold: float | np.ndarray = 0.5,
 ) -> list[BucketStats]:
     """Per-bucket stats of one scope's predictions (steps: confidence → NTILE → counts per bucket)."""
     p = np.asarray(probabilities, dtype=np.float64)
@@ -180,10 +180,14 @@ def bucket_table(
     word_counts: np.ndarray,
     statement_ids: np.ndarray,
     n_buckets: Mapping[str, int],
-    threshold: float = 0.5,
+    threshold: float | np.ndarray = 0.5,
 ) -> BucketTable:
-    """Buckets of every scope that has predictions; ``n_buckets`` maps scope → number of buckets."""
+    """Buckets of every scope that has predictions; ``n_buckets`` maps scope → number of buckets.
+
+    ``threshold``: one decision cut, or one per row (the model's per-type thresholds).
+    """
     out: list[BucketStats] = []
+    cuts = np.broadcast_to(np.asarray(threshold, dtype=np.float64), np.asarray(probabilities).shape[:1])
     for scope, mask in scope_masks(type_ids).items():
         if mask.any():
             out.extend(
@@ -194,7 +198,7 @@ def bucket_table(
                     np.asarray(word_counts)[mask],
                     np.asarray(statement_ids)[mask],
                     n_buckets[scope],
-                    threshold,
+                    cuts[mask],
                 )
             )
     return BucketTable(out)

@@ -91,8 +91,11 @@ def binary_from_counts(tp: ArrayLike, tn: ArrayLike, fp: ArrayLike, fn: ArrayLik
     }
 
 
-def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float = 0.5) -> dict[str, np.ndarray]:
-    """AUC plus every threshold metric of :data:`BINARY_METRICS`, along the last axis."""
+def binary_metrics(
+    labels: np.ndarray, probabilities: np.ndarray, threshold: float | np.ndarray = 0.5
+) -> dict[str, np.ndarray]:
+    """AUC plus every threshold metric of :data:`BINARY_METRICS`, along the last axis (``threshold``: one
+    cut, or one per row)."""
     probabilities = np.asarray(probabilities, dtype=np.float64)
     predicted = (probabilities >= threshold).astype(np.int64)
     out = {"auc": roc_auc(labels, probabilities)}
@@ -146,7 +149,7 @@ def with_bootstrap(
     labels: np.ndarray,
     probabilities: np.ndarray,
     *,
-    threshold: float = 0.5,
+    threshold: float | np.ndarray = 0.5,
     samples: int = 1000,
     seed: int = 42,
     level: float = 0.95,
@@ -154,21 +157,23 @@ def with_bootstrap(
 ) -> dict[str, Estimate]:
     """Point estimates and percentile bootstrap intervals of every metric of the task.
 
-    Binary when ``probabilities`` is 1-D (P(class 1)), multi-class when it is ``[n, K]``.
+    Binary when ``probabilities`` is 1-D (P(class 1)), multi-class when it is ``[n, K]``. ``threshold`` is
+    one cut for every row or one per row (per-type thresholds); per-row cuts are resampled with their rows.
     Steps: 1) point estimate on all rows; 2) resample rows ``samples`` times (seeded), in
     chunks to bound memory; 3) the ``(1 - level) / 2`` and ``(1 + level) / 2`` percentiles of
     each metric over the resamples where it is defined.
     """
     labels, probabilities = np.asarray(labels), np.asarray(probabilities, dtype=np.float64)
     n = len(labels)
+    cuts = np.broadcast_to(np.asarray(threshold, dtype=np.float64), labels.shape)
 
-    def compute(y: np.ndarray, p: np.ndarray) -> dict[str, np.ndarray]:
+    def compute(y: np.ndarray, p: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
         if probabilities.ndim == 1:
-            return binary_metrics(y, p, threshold)
+            return binary_metrics(y, p, t)
         return multiclass_metrics(y, p)
 
     # 1) point estimates
-    point = {k: float(v) for k, v in compute(labels, probabilities).items()}
+    point = {k: float(v) for k, v in compute(labels, probabilities, cuts).items()}
     if n == 0 or samples <= 0:
         return {k: Estimate(v) for k, v in point.items()}
     # 2) resamples, vectorised per chunk
@@ -176,7 +181,7 @@ def with_bootstrap(
     draws: dict[str, list[np.ndarray]] = {k: [] for k in point}
     for start in range(0, samples, chunk):
         rows = idx[start : start + chunk]
-        for key, values in compute(labels[rows], probabilities[rows]).items():
+        for key, values in compute(labels[rows], probabilities[rows], cuts[rows]).items():
             draws[key].append(values)
     # 3) percentile intervals
     lo_q, hi_q = 100 * (1 - level) / 2, 100 * (1 + level) / 2

@@ -8,15 +8,18 @@ confusion matrices and the reliability curve. :func:`metric_rows` flattens it fo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from deep_classiflie.config.evaluate import EvaluateConfig
+from deep_classiflie.dataset.types import TYPE_IDS
 from deep_classiflie.evaluate.buckets import BucketTable, bucket_table, confidence, scope_masks
 from deep_classiflie.evaluate.calibration import Calibration, ReliabilityCurve, reliability_curve
-from deep_classiflie.evaluate.metrics import Estimate, confusion_matrices, with_bootstrap
+from deep_classiflie.evaluate.metrics import Estimate, binary_metrics, confusion_matrices, with_bootstrap
 from deep_classiflie.evaluate.temporal import PeriodConfusion, temporal_confusion
+from deep_classiflie.model.thresholds import row_thresholds
 
 
 @dataclass(frozen=True)
@@ -37,8 +40,9 @@ class Predictions:
     def binary(self) -> bool:
         return np.asarray(self.probabilities).ndim == 1
 
-    def predicted(self, threshold: float = 0.5) -> np.ndarray:
-        """Predicted class of each row (threshold on P(class 1) when binary, arg-max otherwise)."""
+    def predicted(self, threshold: float | np.ndarray = 0.5) -> np.ndarray:
+        """Predicted class of each row (threshold on P(class 1) when binary, one cut or one per row;
+        arg-max otherwise)."""
         p = np.asarray(self.probabilities)
         return (p >= threshold).astype(np.int64) if self.binary else p.argmax(axis=1)
 
@@ -74,16 +78,36 @@ class EvaluationResult:
     reliability: ReliabilityCurve
     calibration: Calibration | None = None
     extra: dict[str, float] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)  # the per-type cuts applied ({}: config's one)
 
 
-def evaluate_arrays(preds: Predictions, config: EvaluateConfig, *, split: str = "test") -> EvaluationResult:
+AT_FIXED = ("mcc", "accuracy", "f1", "precision", "recall")  # also reported at config.threshold (0.5)
+
+
+def evaluate_arrays(
+    preds: Predictions,
+    config: EvaluateConfig,
+    *,
+    split: str = "test",
+    thresholds: Mapping[str, float] | None = None,
+) -> EvaluationResult:
     """Score one labelled set.
+
+    ``thresholds``: the model's decision cut per statement type (``model.thresholds``; binary only). With
+    them, every threshold metric is at the type's cut, and ``<metric>@<config.threshold>`` (e.g.
+    ``mcc@0.5``) and ``threshold`` per type scope are added; without them, ``config.threshold`` everywhere.
 
     Steps: 1) per scope (all, tweet, non_tweet) metrics with bootstrap intervals and the confusion
     matrix; 2) confidence buckets (binary only); 3) temporal confusion (binary only); 4) reliability.
     """
     num_classes = 2 if preds.binary else int(np.asarray(preds.probabilities).shape[1])
-    predicted = preds.predicted(config.threshold)
+    per_type = bool(thresholds) and preds.binary
+    cuts = (
+        row_thresholds(preds.type_ids, thresholds or {}, TYPE_IDS, config.threshold)
+        if per_type
+        else np.full(len(preds.labels), config.threshold)
+    )
+    predicted = preds.predicted(cuts)
     metrics: dict[str, dict[str, Estimate]] = {}
     counts: dict[str, int] = {}
     confusion: dict[str, list[list[int]]] = {}
@@ -95,11 +119,16 @@ def evaluate_arrays(preds: Predictions, config: EvaluateConfig, *, split: str = 
         metrics[scope] = with_bootstrap(
             sub.labels,
             sub.probabilities,
-            threshold=config.threshold,
+            threshold=cuts[mask],
             samples=config.bootstrap_samples,
             seed=config.bootstrap_seed,
             level=config.ci_level,
         )
+        if per_type:
+            fixed = binary_metrics(sub.labels, sub.probabilities, config.threshold)
+            metrics[scope].update({f"{m}@{config.threshold:g}": Estimate(float(fixed[m])) for m in AT_FIXED})
+            if scope != "all":
+                metrics[scope]["threshold"] = Estimate(float(cuts[mask][0]))
         counts[scope] = len(sub.labels)
         confusion[scope] = confusion_matrices(sub.labels, predicted[mask], num_classes).tolist()
     # 2) + 3) buckets and time: the original's binary reports
@@ -112,7 +141,7 @@ def evaluate_arrays(preds: Predictions, config: EvaluateConfig, *, split: str = 
             preds.word_counts,
             preds.statement_ids,
             config.buckets.model_dump(),
-            config.threshold,
+            cuts,
         )
         temporal = temporal_confusion(preds.dates, preds.labels, predicted, config.temporal_freq)
     # 4) reliability of the top-class confidence
@@ -127,6 +156,7 @@ def evaluate_arrays(preds: Predictions, config: EvaluateConfig, *, split: str = 
         buckets=buckets,
         temporal=temporal,
         reliability=reliability,
+        thresholds={k: float(v) for k, v in (thresholds or {}).items()} if per_type else {},
     )
 
 
@@ -202,4 +232,5 @@ def result_summary(result: EvaluationResult) -> dict[str, object]:
         },
         "calibration": None if result.calibration is None else vars(result.calibration),
         "extra": result.extra,
+        "thresholds": result.thresholds,
     }

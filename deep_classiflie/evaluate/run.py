@@ -22,10 +22,11 @@ from deep_classiflie.config.evaluate import EvaluateConfig
 from deep_classiflie.core.errors import DatasetError, ModelError
 from deep_classiflie.core.progress import progress
 from deep_classiflie.core.text import word_count
-from deep_classiflie.dataset.types import DatasetSplit, type_id
+from deep_classiflie.dataset.types import TYPE_IDS, DatasetSplit, type_id
 from deep_classiflie.evaluate.buckets import BucketStats, BucketTable
 from deep_classiflie.evaluate.calibration import Calibration, calibrate, fit_temperature, save_calibration
 from deep_classiflie.evaluate.report import EvaluationResult, Predictions, evaluate_arrays, metric_rows
+from deep_classiflie.model.thresholds import row_thresholds
 from deep_classiflie_db.queries import evaluate as q
 
 log = logging.getLogger(__name__)
@@ -37,13 +38,44 @@ class ProbabilityModel(Protocol):
     def predict_proba(self, texts: list[str], type_ids: np.ndarray) -> np.ndarray: ...
 
 
-def predict(model: ProbabilityModel, split: DatasetSplit, batch_size: int = 256) -> np.ndarray:
-    """``[n, K]`` class probabilities of every row of ``split``, in batches with a progress bar."""
+def split_meta(split: DatasetSplit) -> list[dict[str, Any]] | None:
+    """One metadata dict per row, rebuilt from the snapshot's one-hot block (``None`` when it has none)."""
+    from deep_classiflie.model.sparse import decode_meta
+
+    return decode_meta(split.meta, split.meta_names) if split.meta is not None and split.meta_names else None
+
+
+def _takes_meta(model: ProbabilityModel) -> bool:
+    import inspect
+
+    try:
+        return "meta" in inspect.signature(model.predict_proba).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def predict(
+    model: ProbabilityModel,
+    split: DatasetSplit,
+    batch_size: int = 256,
+    meta: Sequence[Mapping[str, Any]] | None = None,
+) -> np.ndarray:
+    """``[n, K]`` class probabilities of every row of ``split``, in batches with a progress bar.
+
+    ``meta`` (one dict per row; default: rebuilt from the split's metadata block) feeds heads that read
+    metadata; models whose ``predict_proba`` takes no ``meta`` are called without it.
+    """
+    meta = (meta if meta is not None else split_meta(split)) if _takes_meta(model) else None
     out: list[np.ndarray] = []
     with progress(total=len(split), description=f"scoring {split.name}") as bar:
         for start in range(0, len(split), batch_size):
             stop = start + batch_size
-            probs = np.asarray(model.predict_proba(split.texts[start:stop], split.type_ids[start:stop]))
+            texts, types = split.texts[start:stop], split.type_ids[start:stop]
+            if meta is None:
+                raw = model.predict_proba(texts, types)
+            else:
+                raw = model.predict_proba(texts, types, meta=list(meta[start:stop]))  # type: ignore[call-arg]
+            probs = np.asarray(raw)
             if probs.ndim != 2 or len(probs) != len(split.texts[start:stop]):
                 raise ModelError(
                     f"predict_proba returned shape {probs.shape} for {len(split.texts[start:stop])} texts",
@@ -107,19 +139,24 @@ def evaluate_model(
     *,
     val_split: DatasetSplit | None = None,
     model_dir: Path | None = None,
+    meta: Sequence[Mapping[str, Any]] | None = None,
 ) -> EvaluationResult:
     """Score ``split``, store predictions, metrics and buckets, and return the result.
+
+    The decision cuts are the model's per-type ``thresholds`` (chosen on validation at training time)
+    where it has them, else ``config.threshold``; ``meta``: one metadata dict per row (see :func:`predict`).
 
     Steps: 1) predict; 2) when ``config.temperature_scaling``, fit T on ``val_split`` and calibrate;
     3) compute everything (pure); 4) store in one transaction.
     """
+    thresholds = dict(getattr(classifier, "thresholds", None) or {})
     if len(split) == 0:
         raise DatasetError(
             f"the {split.name} split is empty: nothing to evaluate",
             hint="check the dataset collection's counts, or pick another split with --split",
         )
     # 1) predict
-    probs = task_probabilities(predict(classifier, split, config.batch_size))
+    probs = task_probabilities(predict(classifier, split, config.batch_size, meta))
     # 2) optional temperature scaling, fitted on validation only
     calibration = None
     extra: dict[str, float] = {}
@@ -135,15 +172,16 @@ def evaluate_model(
         probs = calibrate(probs, calibration.temperature)
     # 3) pure computation
     preds = as_predictions(split, probs)
-    result = evaluate_arrays(preds, config, split=split.name)
+    result = evaluate_arrays(preds, config, split=split.name, thresholds=thresholds)
     result.calibration, result.extra = calibration, extra
     # 4) store
     store_result(engine, result, preds, config, model_version_id=model_version_id, collection_id=collection_id)
     return result
 
 
-def prediction_records(preds: Predictions, threshold: float) -> list[dict[str, Any]]:
-    """Rows for the predictions table (multi-class: probability of the predicted class)."""
+def prediction_records(preds: Predictions, threshold: float | np.ndarray) -> list[dict[str, Any]]:
+    """Rows for the predictions table (multi-class: probability of the predicted class; ``threshold``:
+    one cut or one per row)."""
     predicted, conf = preds.predicted(threshold), preds.confidences()
     p = np.asarray(preds.probabilities)
     prob = p if preds.binary else p.max(axis=1)
@@ -165,7 +203,7 @@ def store_result(
     """Write predictions (idempotent), metric history rows, buckets and calibration in one transaction."""
     with engine.begin() as conn:
         inserted, updated = q.upsert_predictions(
-            conn, model_version_id=model_version_id, rows=prediction_records(preds, config.threshold)
+            conn, model_version_id=model_version_id, rows=prediction_records(preds, _cuts(preds, result, config))
         )
         stamp = q.insert_metrics(
             conn, model_version_id=model_version_id, collection_id=collection_id, rows=metric_rows(result)
@@ -182,6 +220,13 @@ def store_result(
             q.replace_calibration(conn, model_version_id=model_version_id, row=asdict(result.calibration))
     log.info("stored %d new and %d updated predictions of model version %d", inserted, updated, model_version_id)
     return stamp
+
+
+def _cuts(preds: Predictions, result: EvaluationResult, config: EvaluateConfig) -> np.ndarray:
+    """The decision cut of each row as ``evaluate_arrays`` applied it."""
+    if not result.thresholds:
+        return np.full(len(preds.labels), config.threshold)
+    return row_thresholds(preds.type_ids, result.thresholds, TYPE_IDS, config.threshold)
 
 
 def load_bucket_table(engine: Engine, *, model_version_id: int, split: str = "test") -> BucketTable:

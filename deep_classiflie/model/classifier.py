@@ -2,8 +2,10 @@
 
 A model folder holds: the encoder's ``config.json`` and tokenizer files, ``model.safetensors`` (encoder
 weights under their HF names plus the head under ``dc_head.``), ``head_config.json``, the resolved training
-config (``train_config.json``) and the dataset it was trained on (``dataset.json``). Weights are only ever
-read with safetensors, never unpickled.
+config (``train_config.json``) and the dataset it was trained on (``dataset.json``); a hybrid head's
+featurizer (``extra_features.json`` + ``.safetensors``: TF-IDF vocabulary, idf, metadata columns) and the
+per-type decision thresholds (``thresholds.json``) when it has them. Weights are only ever read with
+safetensors, never unpickled.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from torch import nn
 from deep_classiflie.core.errors import ModelError
 from deep_classiflie.model.encoder import pooled_output, resolve_encoder_path
 from deep_classiflie.model.head import ClassifierHead, HeadConfig, probabilities
+from deep_classiflie.model.sparse import ExtraFeatures
 
 WEIGHTS_FILE = "model.safetensors"
 HEAD_PREFIX = "dc_head."
@@ -106,9 +109,12 @@ def save_model_folder(
     train_config: dict[str, Any],
     dataset: dict[str, Any],
     extra: dict[str, Any] | None = None,
+    featurizer: ExtraFeatures | None = None,
 ) -> str:
     """Write the HF-style model folder; returns the sha256 of ``model.safetensors``."""
     folder.mkdir(parents=True, exist_ok=True)
+    if featurizer is not None:
+        featurizer.save(folder)
     model.encoder.config.save_pretrained(str(folder))  # type: ignore[operator,union-attr]
     tokenizer.save_pretrained(str(folder))
     model.head.cfg.save(folder)
@@ -168,6 +174,8 @@ class Classifier:
     # the model (``thresholds.json``); types not in it use ``default_threshold``.
     thresholds: dict[str, float] = field(default_factory=dict)
     default_threshold: float = 0.5
+    # The non-text block of a hybrid head (``None`` for heads that read the pooled vector only).
+    featurizer: ExtraFeatures | None = None
 
     @property
     def num_classes(self) -> int:
@@ -183,8 +191,26 @@ class Classifier:
     def extra_features(
         self, texts: Sequence[str], type_ids: np.ndarray, meta: Sequence[dict[str, Any]] | None = None
     ) -> torch.Tensor | None:
-        """The ``[n, n_extra]`` non-text feature block the head reads, or ``None`` when it reads none."""
-        return None
+        """The ``[n, n_extra]`` non-text feature block the head reads, or ``None`` when it reads none.
+
+        Dense float32 (TF-IDF of ``texts`` and the metadata one-hots of ``meta``, see ``model.sparse``);
+        ``predict_proba`` computes it batch by batch, so keep ``texts`` to a batch when calling it directly.
+        """
+        if self.featurizer is None or self.head_config.extra_dim == 0:
+            return None
+        block = self.featurizer.transform(texts, meta)
+        return torch.from_numpy(block.toarray())
+
+    def extra_offset(self, texts: Sequence[str], meta: Sequence[dict[str, Any]] | None = None) -> torch.Tensor | None:
+        """A hybrid head's linear logits ``[n, out_dim]`` on the block, as a sparse product (no dense
+        ``[n, vocabulary]`` block is built); ``None`` for heads without one. Same as ``head.extra_logits``."""
+        if self.featurizer is None or self.head_config.extra_dim == 0:
+            return None
+        linear = self.model.head.extra_linear
+        block = self.featurizer.transform(texts, meta)
+        weight = linear.weight.detach().double().numpy()
+        out = block @ weight.T + linear.bias.detach().double().numpy()
+        return torch.from_numpy(np.asarray(out, dtype=np.float32))
 
     def tokenize(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         """Padded ids and attention mask, truncated to the model's ``max_length``."""
@@ -208,15 +234,18 @@ class Classifier:
         """
         if len(texts) != len(type_ids):
             raise ModelError(f"{len(texts)} texts but {len(type_ids)} type ids", hint="pass one type id per text")
+        if meta is not None and len(meta) != len(texts):
+            raise ModelError(f"{len(texts)} texts but {len(meta)} meta dicts", hint="pass one meta dict per text")
         out = np.zeros((len(texts), self.num_classes), dtype=np.float32)
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # by length: less padding
         types = torch.as_tensor(np.asarray(type_ids, dtype=np.int64))
-        extra_all = self.extra_features(texts, np.asarray(type_ids), meta)
         for start in range(0, len(order), self.batch_size):
             idx = order[start : start + self.batch_size]
             batch = self.tokenize([texts[i] for i in idx])
-            extra = None if extra_all is None else extra_all[idx]
-            logits = self.model(batch["input_ids"], batch["attention_mask"], types[idx], extra=extra)
+            pooled = self.model.pooled(batch["input_ids"], batch["attention_mask"])
+            logits = self.model.head(
+                pooled, types[idx], offset=self.extra_offset([texts[i] for i in idx], _take(meta, idx))
+            )
             out[idx] = probabilities(logits, self.num_classes).numpy()
         return out
 
@@ -226,6 +255,10 @@ class Classifier:
         batch = self.tokenize(texts)
         types = torch.as_tensor(np.asarray(type_ids, dtype=np.int64))
         return self.model.features(batch["input_ids"], batch["attention_mask"], types).numpy()
+
+
+def _take(meta: Sequence[dict[str, Any]] | None, idx: list[int]) -> list[dict[str, Any]] | None:
+    return None if meta is None else [meta[i] for i in idx]
 
 
 def load_classifier(folder: Path) -> Classifier:
@@ -238,6 +271,7 @@ def load_classifier(folder: Path) -> Classifier:
         folder=Path(folder),
         encoder_path=Path(folder),
         thresholds=load_thresholds(Path(folder)),
+        featurizer=ExtraFeatures.load(Path(folder)),
     )
 
 

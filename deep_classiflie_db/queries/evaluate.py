@@ -72,9 +72,9 @@ _STATEMENT_COLS = (
 
 
 def split_rows(engine: Engine, *, collection_id: int, split: str) -> list[dict[str, Any]]:
-    """Statements of one split of a collection with their labels, by statement id."""
+    """Statements of one split of a collection with their labels and metadata (``meta``), by statement id."""
     query = (
-        sa.select(*_STATEMENT_COLS, dataset_members.c.label)
+        sa.select(*_STATEMENT_COLS, statements.c.meta, dataset_members.c.label)
         .join(statements, statements.c.id == dataset_members.c.statement_id)
         .where(dataset_members.c.collection_id == collection_id, dataset_members.c.split == split)
         .order_by(statements.c.id)

@@ -42,3 +42,68 @@ def test_liar_test_file_normalised_as_stored_with_the_meta_tasks_prefix(tmp_path
 def test_rows_say_how_they_were_trained() -> None:
     assert schedule_label(False) == "head-only (CPU)"
     assert schedule_label(True) in ("full schedule + SWA (CPU)", "full schedule + SWA (GPU)")
+
+
+def test_result_line_has_baseline_and_delta_keys_per_task() -> None:
+    from bench.accuracy import HEADLINE, result_line, table_row
+
+    rows = [
+        {
+            "task": "liar_6way",
+            "n": 10,
+            "accuracy": 0.3,
+            "mcc": 0.1,
+            "macro_f1": 0.2,
+            "seconds": 5,
+            "baseline_accuracy": 0.25,
+            "baseline_mcc": 0.05,
+            "baseline_macro_f1": 0.2,
+            "delta": 0.05,
+        },
+        {
+            "task": "falsehood_binary",
+            "n": 10,
+            "auc": 0.9,
+            "mcc": 0.6,
+            "accuracy": 0.8,
+            "mcc_at_0.5": 0.1,
+            "tweet_auc": 0.8,
+            "tweet_mcc": 0.5,
+            "tweet_threshold": 0.3,
+            "non_tweet_auc": 0.92,
+            "baseline_auc": 0.85,
+            "delta": 0.05,
+            "seconds": 9,
+        },
+    ]
+    line = result_line(rows, split="valid", mode="head")
+    assert line.startswith("RESULT split=valid mode=head tasks=2 ")
+    keys = dict(kv.split("=") for kv in line.split()[1:])
+    assert keys["liar_6way_baseline_accuracy"] == "0.250" and keys["liar_6way_delta"] == "0.050"
+    assert keys["falsehood_binary_baseline_auc"] == "0.850" and keys["falsehood_binary_delta"] == "0.050"
+    assert keys["falsehood_binary_tweet_auc"] == "0.800" and keys["falsehood_binary_mcc_at_0.5"] == "0.100"
+    assert "liar_6way_auc" not in keys  # absent metrics are left out, not printed as '–'
+    assert HEADLINE["mediaeval_3class"] == "mcc" and HEADLINE["liar_6way"] == "accuracy"
+    assert "| accuracy 0.250 | +0.050 |" in table_row(rows[0])
+    assert table_row({**rows[0], "task": "liar_6way_credit", "leaky": True}).startswith("| liar_6way_credit (leaky) |")
+
+
+def test_baseline_trains_on_the_training_split_and_scores_every_split() -> None:
+    from bench.baseline import baseline_probabilities, baseline_thresholds
+    from tests.train.conftest import make_split
+
+    train, val = make_split("train", 40, seed=0), make_split("val", 12, seed=1)
+    probs, seconds = baseline_probabilities(train, {"val": val}, use_meta=False, weights=train.weights)
+    assert probs["val"].shape == (12, 2) and seconds >= 0
+    p = probs["val"][:, 1]
+    assert p[val.labels == 1].min() > p[val.labels == 0].max()  # "fake news" is a bigram it sees
+    cuts = baseline_thresholds(val, probs["val"], "mcc")
+    assert set(cuts) == {"all", "tweet", "non_tweet"}
+
+
+def test_the_leaky_credit_history_row_is_a_variant_of_the_meta_task() -> None:
+    from bench.accuracy import LEAKY, TASK_VARIANTS
+
+    task, overrides = TASK_VARIANTS["liar_6way_credit"]
+    assert task == "liar_6way_meta" and "dataset.use_credit_history=true" in overrides
+    assert "liar_6way_credit" in LEAKY

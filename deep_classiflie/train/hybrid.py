@@ -1,0 +1,172 @@
+"""The linear half of a hybrid head: logistic regression on the sparse block, stacked under the MLP.
+
+Why stacking: a linear model on 10⁴–10⁵ TF-IDF columns and an MLP on 384 dense dimensions overfit at
+very different speeds, so training them jointly with one optimiser and one early stop serves neither.
+Instead:
+
+1. Fit the block (TF-IDF vocabulary + idf on the training texts; metadata columns as the snapshot has them).
+2. Pick the L2 strength ``C`` by k-fold cross-validation on the training split (log-loss of the held-out
+   folds), never on validation; keep those out-of-fold logits.
+3. Refit on the whole training split: these weights become the head's ``extra_linear``.
+4. The MLP then trains with the linear logits as a fixed offset (``logits = MLP + gain ⊙ offset``):
+   out-of-fold logits on train (so the MLP learns what the linear model misses on unseen rows, not on
+   rows it memorised), the refit's logits on validation (for early stopping).
+
+Class balancing: the split's per-row weights (oversampled copies or class weights), normalised to mean 1
+so they do not silently change the regularisation strength.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from deep_classiflie.config import Config
+from deep_classiflie.core.errors import ModelError
+from deep_classiflie.dataset.types import DatasetSplit
+from deep_classiflie.model.sparse import ExtraFeatures, TfidfSettings, fit_extra_features
+from deep_classiflie.train.head import LinearBlock, training_weights
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LinearFit:
+    """The fitted linear model: weights ``[out_dim, dim]``, bias ``[out_dim]``, and its logits."""
+
+    weight: np.ndarray
+    bias: np.ndarray
+    c: float
+    cv_loss: dict[float, float]
+    train_oof_logits: np.ndarray  # [n_train, out_dim], each row from a model that did not see it
+
+    def logits(self, x: sp.csr_matrix) -> np.ndarray:
+        """``[n, out_dim]`` logits of the refit model."""
+        return np.asarray(x @ self.weight.T, dtype=np.float32) + self.bias.astype(np.float32)
+
+
+def _logits(model: object, x: sp.csr_matrix, num_classes: int) -> np.ndarray:
+    raw = np.asarray(model.decision_function(x), dtype=np.float32)  # type: ignore[attr-defined]
+    return raw.reshape(-1, 1) if num_classes == 2 else raw
+
+
+def _log_loss(logits: np.ndarray, y: np.ndarray, w: np.ndarray, num_classes: int) -> float:
+    if num_classes == 2:
+        z = logits[:, 0]
+        per = np.logaddexp(0.0, -z) * (y == 1) + np.logaddexp(0.0, z) * (y == 0)
+    else:
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        per = -logp[np.arange(len(y)), y]
+    return float((per * w).sum() / w.sum())
+
+
+def _model(c: float, seed: int) -> object:
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=c, max_iter=2000, random_state=seed)
+
+
+def fit_linear(
+    x: sp.csr_matrix,
+    labels: np.ndarray,
+    weights: np.ndarray,
+    *,
+    num_classes: int,
+    cs: list[float],
+    folds: int,
+    seed: int,
+) -> LinearFit:
+    """Steps 2 and 3 of the module docstring: ``C`` by cross-validation on train, out-of-fold logits, refit."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(labels, dtype=np.int64)
+    present = np.unique(y)
+    if len(present) != num_classes or present.tolist() != list(range(num_classes)):
+        raise ModelError(
+            f"the training split has classes {present.tolist()} of {num_classes}",
+            hint="every class needs training rows; check the dataset's label map and splits",
+        )
+    w = np.asarray(weights, dtype=np.float64)
+    w = w / w.mean() if w.mean() > 0 else np.ones_like(w)
+    out_dim = 1 if num_classes == 2 else num_classes
+    n_folds = max(2, min(folds, int(np.bincount(y).min())))
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    fold_index = list(splitter.split(np.zeros(len(y)), y))
+    best_c, best_loss, best_oof = cs[0], float("inf"), np.zeros((len(y), out_dim), np.float32)
+    cv_loss: dict[float, float] = {}
+    for c in cs:
+        oof = np.zeros((len(y), out_dim), dtype=np.float32)
+        for tr, te in fold_index:
+            model = _model(c, seed)
+            model.fit(x[tr], y[tr], sample_weight=w[tr])  # type: ignore[attr-defined]
+            oof[te] = _logits(model, x[te], num_classes)
+        cv_loss[c] = _log_loss(oof, y, w, num_classes)
+        if cv_loss[c] < best_loss:
+            best_c, best_loss, best_oof = c, cv_loss[c], oof
+    model = _model(best_c, seed)
+    model.fit(x, y, sample_weight=w)  # type: ignore[attr-defined]
+    coef = np.asarray(model.coef_, dtype=np.float32)  # type: ignore[attr-defined]
+    bias = np.asarray(model.intercept_, dtype=np.float32)  # type: ignore[attr-defined]
+    log.info("linear block: C=%s by %d-fold CV (log-loss %s)", best_c, n_folds, cv_loss)
+    return LinearFit(
+        weight=coef.reshape(out_dim, -1),
+        bias=bias.reshape(out_dim),
+        c=best_c,
+        cv_loss=cv_loss,
+        train_oof_logits=best_oof,
+    )
+
+
+def head_features(config: Config) -> list[str]:
+    """Which extra blocks the head reads: ``train.hybrid.features``, else the task YAML's ``head_features``."""
+    if config.train.hybrid.features is not None:
+        return list(config.train.hybrid.features)
+    from deep_classiflie.dataset.tasks import load_task
+
+    return list(load_task(config.dataset).head_features)
+
+
+def build_linear_block(
+    config: Config, splits: dict[str, DatasetSplit], num_classes: int
+) -> tuple[ExtraFeatures | None, LinearBlock | None, dict[str, Any]]:
+    """Steps 1-3 of the module docstring for the splits ``train`` and ``val``; ``(None, None, {})`` when the
+    head reads no extra block (or the task's snapshot has no metadata and TF-IDF is off)."""
+    wanted = head_features(config)
+    train, val = splits["train"], splits["val"]
+    use_meta = "meta" in wanted and train.meta is not None and len(train.meta_names) > 0
+    tfidf_cfg = config.train.hybrid.tfidf
+    settings = TfidfSettings(**tfidf_cfg.model_dump()) if "tfidf" in wanted else None
+    if settings is None and not use_meta:
+        return None, None, {}
+    featurizer = fit_extra_features(train.texts, tfidf=settings, meta_names=train.meta_names if use_meta else ())
+    blocks = {s.name: featurizer.transform(s.texts, meta_block=s.meta if use_meta else None) for s in (train, val)}
+    weights = training_weights(train, config.train.class_weight)
+    fit = fit_linear(
+        blocks["train"],
+        train.labels,
+        weights,
+        num_classes=num_classes,
+        cs=config.train.hybrid.cs,
+        folds=config.train.hybrid.folds,
+        seed=config.train.seed,
+    )
+    linear = LinearBlock(
+        weight=fit.weight,
+        bias=fit.bias,
+        offsets={train.name: fit.train_oof_logits, val.name: fit.logits(blocks["val"])},
+    )
+    info = {
+        "extra_features": {
+            "blocks": (["tfidf"] if settings else []) + (["meta"] if use_meta else []),
+            "tfidf_vocabulary": featurizer.tfidf_dim,
+            "meta_columns": len(featurizer.meta_names),
+            "linear_c": fit.c,
+            "linear_cv_loss": {str(k): round(v, 5) for k, v in fit.cv_loss.items()},
+        }
+    }
+    return featurizer, linear, info

@@ -1,0 +1,66 @@
+"""Per-type decision thresholds: the pure choice on planted data, and the row lookup."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from deep_classiflie.dataset.types import TYPE_IDS
+from deep_classiflie.model.thresholds import choose_threshold, choose_thresholds, row_thresholds
+
+
+def _mcc(y: np.ndarray, p: np.ndarray, t: float) -> float:
+    from sklearn.metrics import matthews_corrcoef
+
+    return float(matthews_corrcoef(y, (p >= t).astype(int)))
+
+
+def test_a_planted_gap_is_found_and_cut_in_the_middle() -> None:
+    # Every positive at 0.30-0.39, every negative at 0.05-0.14: the MCC-best cut separates them exactly.
+    p = np.r_[np.linspace(0.30, 0.39, 10), np.linspace(0.05, 0.14, 10)]
+    y = np.r_[np.ones(10), np.zeros(10)].astype(int)
+    t = choose_threshold(y, p, "mcc")
+    assert 0.14 < t <= 0.30 and _mcc(y, p, t) == pytest.approx(1.0)
+    assert t == pytest.approx((0.14 + 0.30) / 2)
+
+
+@pytest.mark.parametrize("objective", ["mcc", "f1", "youden", "accuracy"])
+def test_the_chosen_cut_is_as_good_as_any_by_brute_force(objective: str) -> None:
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    rng = np.random.default_rng(3)
+    y = (rng.random(300) < 0.3).astype(int)
+    p = np.clip(0.25 * y + rng.normal(0.35, 0.15, 300), 0, 1).round(2)  # ties on purpose
+
+    def value(t: float) -> float:
+        pred = (p >= t).astype(int)
+        if objective == "mcc":
+            return _mcc(y, p, t)
+        if objective == "f1":
+            return float(f1_score(y, pred, zero_division=0))
+        if objective == "youden":
+            return 2 * float(balanced_accuracy_score(y, pred)) - 1
+        return float(accuracy_score(y, pred))
+
+    t = choose_threshold(y, p, objective)
+    best = max(value(c) for c in np.r_[np.unique(p), 1.01])
+    assert value(t) == pytest.approx(best, abs=1e-9)
+
+
+def test_one_class_or_fixed_gives_one_half() -> None:
+    assert choose_threshold(np.ones(5), np.linspace(0, 1, 5)) == 0.5
+    assert choose_threshold(np.array([0, 1]), np.array([0.1, 0.9]), "fixed") == 0.5
+
+
+def test_per_type_thresholds_fall_back_to_all_when_a_type_has_one_class() -> None:
+    tweet, spoken = TYPE_IDS["tweet"], TYPE_IDS["non_tweet"]
+    # tweets: positives low (0.2 vs 0.1); spoken: one class only
+    p = np.array([0.2, 0.21, 0.1, 0.11, 0.9, 0.8])
+    y = np.array([1, 1, 0, 0, 1, 1])
+    types = np.array([tweet] * 4 + [spoken] * 2)
+    cuts = choose_thresholds(y, p, types, TYPE_IDS)
+    assert 0.11 < cuts["tweet"] <= 0.2
+    assert cuts["non_tweet"] == cuts["all"]
+    rows = row_thresholds(types, cuts, TYPE_IDS)
+    assert rows.tolist() == [cuts["tweet"]] * 4 + [cuts["non_tweet"]] * 2
+    assert row_thresholds(types, {}, TYPE_IDS).tolist() == [0.5] * 6

@@ -1,0 +1,89 @@
+"""The hybrid head trained on cached features: linear block by CV, class weights, stored thresholds."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from deep_classiflie.config import Config
+from deep_classiflie.model.classifier import load_classifier
+from deep_classiflie.model.sparse import EXTRA_CONFIG_FILE
+from deep_classiflie.train.api import train_model
+from deep_classiflie.train.head import training_weights
+from deep_classiflie.train.hybrid import fit_linear
+from deep_classiflie_db.queries.models import get_model_version
+from tests.train.conftest import make_split
+
+
+def _config(tmp_path: Path, encoder: Path, **train: object) -> Config:
+    return Config.model_validate(
+        {
+            "paths": {"data_dir": str(tmp_path / "dc"), "runs_dir": str(tmp_path / "runs")},
+            "encoder": {"path": str(encoder), "max_length": 32, "batch_size": 8},
+            "train": {"epochs": 3, "batch_size": 8, **train},
+        }
+    )
+
+
+def test_balanced_class_weights_of_an_imbalanced_split() -> None:
+    split = make_split("train", 12, seed=0)
+    split = replace(split, labels=np.array([0] * 9 + [1] * 3))
+    w = training_weights(split, "balanced")
+    # n / (k · n_c): 12 / (2 · 9) and 12 / (2 · 3); each class then weighs the same in total
+    np.testing.assert_allclose(w[:9], 12 / 18)
+    np.testing.assert_allclose(w[9:], 2.0)
+    assert w[:9].sum() == pytest.approx(w[9:].sum())
+    assert training_weights(split, "none").tolist() == [1.0] * 12
+    assert training_weights(replace(split, weights=np.full(12, 3.0, np.float32)), "dataset").tolist() == [3.0] * 12
+
+
+@pytest.mark.parametrize("num_classes", [2, 3], ids=["binary", "three-class"])
+def test_linear_block_picks_c_by_cv_and_gives_out_of_fold_logits(num_classes: int) -> None:
+    rng = np.random.default_rng(0)
+    y = np.arange(90) % num_classes
+    x = sp.csr_matrix(np.eye(num_classes)[y] * 2 + rng.normal(0, 1, (90, num_classes)))
+    fit = fit_linear(x, y, np.ones(90), num_classes=num_classes, cs=[0.01, 1.0], folds=3, seed=0)
+    out_dim = 1 if num_classes == 2 else num_classes
+    assert fit.weight.shape == (out_dim, num_classes) and fit.train_oof_logits.shape == (90, out_dim)
+    assert fit.c == min(fit.cv_loss, key=fit.cv_loss.get)
+    # out-of-fold logits come from models that did not see the row: not the refit's logits
+    assert not np.allclose(fit.train_oof_logits, fit.logits(x))
+    pred = fit.logits(x)[:, 0] > 0 if num_classes == 2 else fit.logits(x).argmax(1)
+    assert (pred.astype(int) == y).mean() > 0.8
+
+
+def test_hybrid_model_folder_stores_features_and_thresholds_and_registers_them(
+    sqlite_engine, tiny_encoder_path, tiny_splits, tmp_path
+) -> None:
+    cfg = _config(tmp_path, tiny_encoder_path, hybrid={"tfidf": {"min_df": 1}, "cs": [1.0], "folds": 2})
+    info = train_model(sqlite_engine, cfg, tiny_splits, collection_id=None, out_dir=tmp_path / "models")
+    stored = json.loads((info.folder / "thresholds.json").read_text())
+    assert stored["objective"] == "mcc" and {"all", "tweet", "non_tweet"} <= set(stored["thresholds"])
+    assert (info.folder / EXTRA_CONFIG_FILE).is_file()
+    row = get_model_version(sqlite_engine, model_version_id=info.model_version_id)
+    assert row is not None and row["head_features"] == ["tfidf"]
+    assert row["thresholds"] == pytest.approx(stored["thresholds"])
+    clf = load_classifier(info.folder)
+    assert clf.thresholds == pytest.approx(stored["thresholds"])
+    assert clf.threshold_for("speech") == pytest.approx(stored["thresholds"]["non_tweet"])
+    assert clf.head_config.extra_dim == len(clf.featurizer.vocabulary)  # type: ignore[union-attr]
+    # "fake news" makes the label: TF-IDF sees it, so the hybrid separates validation
+    val = tiny_splits["val"]
+    p = clf.predict_proba(val.texts, val.type_ids)[:, 1]
+    assert p[val.labels == 1].min() > p[val.labels == 0].max()
+
+
+def test_features_off_gives_the_plain_head(sqlite_engine, tiny_encoder_path, tiny_splits, tmp_path) -> None:
+    cfg = _config(tmp_path, tiny_encoder_path, hybrid={"features": []}, threshold_objective="fixed")
+    info = train_model(sqlite_engine, cfg, tiny_splits, collection_id=None, out_dir=tmp_path / "models")
+    assert not (info.folder / EXTRA_CONFIG_FILE).exists()
+    clf = load_classifier(info.folder)
+    assert clf.head_config.extra_dim == 0 and clf.featurizer is None
+    assert clf.thresholds == {"all": 0.5, "tweet": 0.5, "non_tweet": 0.5}
+    row = get_model_version(sqlite_engine, model_version_id=info.model_version_id)
+    assert row is not None and row["head_features"] is None
