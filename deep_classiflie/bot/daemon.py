@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import FrameType
 
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from deep_classiflie.bot.backoff import delay_for
 from deep_classiflie.bot.cycle import Bot
@@ -61,7 +61,7 @@ def run(bot: Bot, *, max_cycles: int | None = None, max_seconds: float | None = 
             try:
                 cycle = bot.cycle()
                 store_failures = 0
-            except (OperationalError, DBAPIError) as exc:  # the store is busy or was restarted: try again
+            except (OperationalError, InterfaceError) as exc:  # the store is busy or was restarted: try again
                 store_failures += 1
                 wait = delay_for(store_failures, bot.cfg.retry, None, jitter=0.0)
                 log.warning("store error (%s); next cycle in %.1f s", type(exc.orig).__name__, wait)

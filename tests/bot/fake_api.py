@@ -12,6 +12,7 @@ timeout before or after the action took effect, or a kill of the bot process (``
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import itertools
 import json
@@ -118,6 +119,7 @@ class FakeNetwork:
         self.chaos: dict[str, float] = {}
         self.chaos_kinds: list[Fault] = []
         self.rng = random.Random(0)
+        self.served_faults: collections.Counter[str] = collections.Counter()  # fault kind (status) → times played
         self._ids = itertools.count(1_600_000_000_000_000_000)
         self.httpd: ThreadingHTTPServer | None = None
 
@@ -185,12 +187,14 @@ class FakeNetwork:
 
     def _next_fault(self, endpoint: str) -> Fault | None:
         queued = self.faults.get(endpoint)
+        fault = None
         if queued:
-            return queued.popleft()
-        p = self.chaos.get(endpoint, 0.0)
-        if p and self.chaos_kinds and self.rng.random() < p:
-            return self.rng.choice(self.chaos_kinds)
-        return None
+            fault = queued.popleft()
+        elif self.chaos.get(endpoint) and self.chaos_kinds and self.rng.random() < self.chaos[endpoint]:
+            fault = self.rng.choice(self.chaos_kinds)
+        if fault is not None:
+            self.served_faults[f"{fault.kind}:{fault.status}" if fault.kind == "status" else fault.kind] += 1
+        return fault
 
     def handle(self, req: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(req.path)
