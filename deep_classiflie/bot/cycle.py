@@ -30,7 +30,7 @@ from deep_classiflie.bot.delivery import DeliveryReport, deliver_pending
 from deep_classiflie.bot.publishers import Publisher
 from deep_classiflie.bot.template import post_text
 from deep_classiflie.config import Config
-from deep_classiflie.core.errors import DataSourceError, FetchError
+from deep_classiflie.core.errors import DataSourceError, DeepClassiflieError, FetchError
 from deep_classiflie.dataset.types import type_id
 from deep_classiflie_db.queries import bot as q
 from deep_classiflie_db.queries.evaluate import bucket_rows, upsert_predictions
@@ -305,7 +305,11 @@ class Bot:
         assert self.card_maker is not None
         folder = cards.day_folder(self.out_dir / "cards", utcnow())
         folder.mkdir(parents=True, exist_ok=True)
-        return self.card_maker.make(candidate, folder)
+        try:
+            return self.card_maker.make(candidate, folder)
+        except DeepClassiflieError as exc:  # a card that cannot be made does not hold the post back
+            log.warning("no card for statement %d (posting the text only): %s", candidate.statement_id, exc)
+            return None
 
     # ------------------------------------------------------------ the cycle
 

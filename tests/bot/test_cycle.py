@@ -157,3 +157,63 @@ def test_test_window_end_is_the_newest_test_statement(engine) -> None:
     # populate(): statements i < 40 are in the test split, statement i is dated T0 + i // 4 days
     assert q.test_window_end(engine, model_version_id=store.model_id) == T0 + dt.timedelta(days=39 // 4)
     assert N == 60
+
+
+def test_a_card_that_fails_does_not_hold_the_post_back(sqlite_engine, trained_tiny: Path, tmp_path: Path) -> None:
+    from deep_classiflie.core.errors import DataSourceError
+
+    class Broken:
+        def make(self, candidate: Candidate, out_dir: Path) -> Path:
+            raise DataSourceError("cannot explain", hint="-")
+
+    model = register_tiny_model(sqlite_engine, trained_tiny, tmp_path)
+    store_buckets(sqlite_engine, model["id"])
+    add_statements(sqlite_engine, TEXTS[:1])
+    bot = make_bot(sqlite_engine, tmp_path)
+    bot.card_factory = lambda row, clf: Broken()
+    assert bot.cycle().delivery.posted == 1
+    assert q.outbox_rows(sqlite_engine)[0]["card_file"] is None
+
+
+def test_due_sources_run_on_their_intervals_and_a_failing_one_does_not_stop_the_cycle(
+    sqlite_engine, trained_tiny: Path, tmp_path: Path, fake, caplog, monkeypatch
+) -> None:
+    from tests.bot.harness import SPEAKER_TEXTS, seed_timeline
+
+    model = register_tiny_model(sqlite_engine, trained_tiny, tmp_path)
+    store_buckets(sqlite_engine, model["id"])
+    seed_timeline(fake, SPEAKER_TEXTS[:2])
+    now = [1000.0]
+    cfg = bot_config(
+        tmp_path,
+        sources=[{"name": "tweets_live", "interval_s": 180}, {"name": "generic_labels", "interval_s": 900}],
+        analyse_sources=None,
+    )
+    cfg = cfg.model_validate(
+        {
+            **cfg.model_dump(),
+            "scrape": {
+                "http": {"allowed_hosts": ["127.0.0.1"], "allow_loopback": True, "min_interval_s": 0},
+                "tweets": {"api_url": fake.base, "user_id": "25073877"},
+            },
+        }
+    )
+    bot = Bot(
+        sqlite_engine,
+        cfg,
+        DryRunPublisher(tmp_path / "out"),
+        waiter=Waiter(),
+        card_factory=lambda r, c: StubCards(),
+        clock=lambda: now[0],
+    )
+    monkeypatch.setenv("DC_TWITTER_BEARER_TOKEN", "bearer-test-6e0")
+    first = bot.cycle()  # generic_labels has no input: logged, the cycle goes on
+    assert first.ingested == {"tweets_live": 2} and first.queued == 2
+    assert "ingest of generic_labels failed" in caplog.text
+    assert bot.seconds_to_next_source() == 180
+    now[0] += 100
+    assert bot.cycle().ingested == {} and fake.hits("timeline") == 1  # not due yet
+    now[0] += 100
+    fake.add_speaker_tweet("a brand new statement about trade deals", dt.datetime(2026, 3, 1, tzinfo=dt.UTC))
+    third = bot.cycle()
+    assert third.ingested == {"tweets_live": 1} and third.delivery.posted == 1

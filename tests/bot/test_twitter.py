@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from pydantic import SecretStr
 
 from deep_classiflie.bot.backoff import Waiter
@@ -16,6 +17,7 @@ from deep_classiflie.config import Config
 from deep_classiflie.core.errors import ConfigError
 from deep_classiflie.core.settings import Settings
 from deep_classiflie_db.queries import bot as q
+from deep_classiflie_db.schema import publications
 from tests.bot.fake_api import CREDENTIALS, FakeNetwork, Fault, rate_limited
 from tests.bot.helpers import PNG, add_statements, bot_config
 from tests.bot.test_cycle import TEXTS, StubCards
@@ -70,6 +72,9 @@ def test_posts_card_and_tweet_through_the_real_endpoints(ready, fake: FakeNetwor
         tweet = by_id[r["post_id"]]
         assert tweet["text"] == r["text"] and tweet["media_ids"] == [r["media_id"]]
         assert fake.media[r["media_id"]] > len(PNG)  # multipart body with the png
+    with ready.connect() as conn:
+        published = {(r.external_id, r.channel, r.payload["media_id"]) for r in conn.execute(sa.select(publications))}
+    assert published == {(r["post_id"], "bot", r["media_id"]) for r in rows}
     create = next(s for s in fake.seen if s.endpoint == "tweet_create")
     assert create.headers["authorization"].startswith("OAuth ")
     logged = caplog.text + repr([r for r in rows])
