@@ -85,7 +85,7 @@ def _report(ctx: Context, config: Config, out: Path) -> int:
     print(format_table(trial_rows(study.trials), config.tune.metric))
     imp = importances(study)
     if imp:
-        print("parameter importances (fANOVA):")
+        print("parameter importances:")
         for key, value in imp.items():
             print(f"  {key:<32} {value:.3f}")
     else:

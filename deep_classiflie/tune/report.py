@@ -55,7 +55,7 @@ def _fmt(value: Any) -> str:
 
 
 def importances(study: optuna.Study) -> dict[str, float]:
-    """fANOVA parameter importances over the complete trials ({} when fewer than two have completed)."""
+    """Parameter importances (Optuna's default evaluator) over the complete trials ({} when fewer than two)."""
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
     if len(complete) < 2 or not any(t.params for t in complete):
         return {}

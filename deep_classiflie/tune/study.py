@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shutil
 import socket
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -66,13 +68,23 @@ def _storage(url: str) -> optuna.storages.RDBStorage:
     # own schema version and refuse. Its tables are created by ``create_all`` either way, and the Optuna version
     # is pinned, so its compatibility check is skipped (docs/operations.md: never run `optuna storage upgrade`
     # on the store).
-    try:
-        return optuna.storages.RDBStorage(url, skip_compatibility_check=True)
-    except Exception as exc:  # SQLAlchemy/driver errors: the URL is not shown, it may hold a password
-        raise StoreError(
-            f"cannot open the tuning study storage: {type(exc).__name__}",
-            hint="check DC_DB_URL (or tune.storage) and that the database is reachable",
-        ) from None
+    # Workers started together race to create Optuna's tables; the loser's CREATE fails once the winner's
+    # exists, so a few bounded retries settle it.
+    for attempt in range(_OPEN_ATTEMPTS):
+        try:
+            return optuna.storages.RDBStorage(url, skip_compatibility_check=True)
+        except Exception as exc:  # SQLAlchemy/driver errors: the URL is not shown, it may hold a password
+            if attempt + 1 < _OPEN_ATTEMPTS:
+                time.sleep(0.5 * (attempt + 1) + random.random() / 2)
+                continue
+            raise StoreError(
+                f"cannot open the tuning study storage: {type(exc).__name__}",
+                hint="check DC_DB_URL (or tune.storage) and that the database is reachable",
+            ) from None
+    raise AssertionError("unreachable")
+
+
+_OPEN_ATTEMPTS = 5
 
 
 def make_objective(
