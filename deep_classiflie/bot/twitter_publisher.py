@@ -61,6 +61,9 @@ def translate(exc: BaseException, what: str) -> BaseException:
     """A tweepy / requests failure as the bot's error family (transient, refused post, refused credentials)."""
     if isinstance(exc, tweepy.TooManyRequests):
         return TransientPublishError(f"Twitter rate limit (429) on {what}", retry_after=api_delay(exc))
+    if isinstance(exc, tweepy.Forbidden) and any("duplicate" in m.lower() for m in exc.api_messages):
+        # Twitter answers 403 to a text this account already tweeted: a refused post, not refused credentials
+        return RejectedPost(f"Twitter refused {what} as duplicate content (403)")
     if isinstance(exc, tweepy.Unauthorized | tweepy.Forbidden):
         return PublishAuthError(
             f"the Twitter API refused the bot's credentials ({_status(exc)}) on {what}",

@@ -70,6 +70,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     delay_s: float = 0.0
     reset_in_s: int | None = None  # x-rate-limit-reset = the time of the answer + this
+    detail: str | None = None  # the error's ``detail`` (default: the status's title)
 
 
 def rate_limited(reset_in_s: int = 2, retry_after: int | None = None) -> Fault:
@@ -214,7 +215,8 @@ class FakeNetwork:
             extra = dict(fault.headers)
             if fault.reset_in_s is not None:
                 extra["x-rate-limit-reset"] = str(int(time.time()) + fault.reset_in_s)
-            return self._reply(req, fault.status, {"title": title, "status": fault.status, "detail": title}, extra)
+            error = {"title": title, "status": fault.status, "detail": fault.detail or title, "type": "about:blank"}
+            return self._reply(req, fault.status, error, extra)
         if fault is not None and fault.kind == "reset":
             return self._reset(req)
         if fault is not None and fault.kind == "timeout":

@@ -158,6 +158,15 @@ def test_a_refused_tweet_is_failed_not_retried(ready, fake: FakeNetwork, tmp_pat
     assert sorted(r["status"] for r in q.outbox_rows(ready)) == ["failed", "posted"]
 
 
+def test_a_403_for_duplicate_content_is_a_refused_post_not_a_stop(ready, fake: FakeNetwork, tmp_path: Path) -> None:
+    add_statements(ready, TEXTS[:2])
+    detail = "You are not allowed to create a Tweet with duplicate content."
+    fake.inject("tweet_create", Fault("status", 403, detail=detail))
+    report = make_bot(ready, twitter_config(tmp_path, fake)).cycle()
+    assert (report.delivery.failed, report.delivery.posted) == (1, 1)
+    assert "duplicate content" in next(r["last_error"] for r in q.outbox_rows(ready) if r["status"] == "failed")
+
+
 @pytest.mark.parametrize("status", [401, 403])
 def test_refused_credentials_stop_the_bot(ready, fake: FakeNetwork, tmp_path: Path, status: int) -> None:
     add_statements(ready, TEXTS[:1])
