@@ -12,7 +12,8 @@
    FastAPI handler calling it per request over HTTP at concurrency 32. ``speedup`` divides our concurrency-32
    throughput by the best of the three.
 
-Usage: ``nice -n 10 .venv/bin/python bench/serve.py [--requests 1500] [--latency-requests 300]``.
+Usage: ``nice -n 10 .venv/bin/python bench/serve.py [--requests 1000] [--latency-requests 200] [--agreement 400]
+[--work DIR] [--backend NAME]``.
 The last printed line is ``RESULT p50_ms=… p99_ms=… throughput_per_s=… hf_pipeline_throughput_per_s=… speedup=…``.
 """
 
@@ -136,7 +137,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 180) -> None:
+def wait_ready(base: str, proc: subprocess.Popen[bytes], timeout_s: float = 600) -> None:
     import httpx
 
     deadline = time.monotonic() + timeout_s
@@ -232,9 +233,13 @@ def hf_in_process(encoder: Path, texts: list[str], n: int, threads: int) -> dict
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--requests", type=int, default=1500, help="requests at concurrency 32 (each side)")
-    parser.add_argument("--latency-requests", type=int, default=300, help="sequential requests for p50/p99")
+    parser.add_argument("--requests", type=int, default=1000, help="requests at concurrency 32 (each side)")
+    parser.add_argument("--latency-requests", type=int, default=200, help="sequential requests for p50/p99")
     parser.add_argument("--backend", help="serve this backend instead of the fastest that agrees")
+    parser.add_argument("--agreement", type=int, default=400, help="statements for the backend agreement (half tweets)")
+    parser.add_argument(
+        "--work", type=Path, help="folder kept between runs (reuses the trained head); default: a new temp dir"
+    )
     args = parser.parse_args()
 
     from deep_classiflie.model.encoder import default_encoder_path
@@ -242,13 +247,21 @@ def main() -> None:
 
     threads = cpu_threads()
     print(f"CPU threads: {threads} (shared machine: other processes may be running)", flush=True)
-    work = Path(tempfile.mkdtemp(prefix="dc_bench_serve_"))
-    started = time.perf_counter()
-    url, folder = build_store(work)
-    print(f"trained the MiniLM head in {time.perf_counter() - started:.0f} s", flush=True)
+    work = args.work or Path(tempfile.mkdtemp(prefix="dc_bench_serve_"))
+    work.mkdir(parents=True, exist_ok=True)
+    done = work / "model.json"
+    if done.is_file():
+        saved = json.loads(done.read_text())
+        url, folder = saved["url"], Path(saved["folder"])
+        print(f"reusing the MiniLM head trained in {work}", flush=True)
+    else:
+        started = time.perf_counter()
+        url, folder = build_store(work)
+        done.write_text(json.dumps({"url": url, "folder": str(folder)}))
+        print(f"trained the MiniLM head in {time.perf_counter() - started:.0f} s", flush=True)
     inputs = tweets(500)
-    val_texts, _ = liar(SHARED / "liar" / "valid.tsv", 600)
-    scores = agreement(folder, val_texts + inputs, work)
+    val_texts, _ = liar(SHARED / "liar" / "valid.tsv", args.agreement // 2)
+    scores = agreement(folder, val_texts + inputs[: args.agreement // 2], work)
     passing = {k: v for k, v in scores.items() if v["max_dp"] <= 0.05 and v["same_labels"] >= 0.99}
     backend = args.backend or max(passing, key=lambda k: passing[k]["per_s"])
     print(f"serving backend: {backend}", flush=True)

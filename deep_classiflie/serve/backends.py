@@ -26,6 +26,7 @@ from deep_classiflie.model.classifier import Classifier
 log = logging.getLogger(__name__)
 
 BACKENDS = ("torch", "torch-int8", "onnx", "onnx-int8")
+INT8_FILE = "model.int8-per-channel.onnx"
 
 
 class Backend(Protocol):
@@ -116,7 +117,7 @@ class _OnnxGraph(torch.nn.Module):
 
 
 def export_onnx(classifier: Classifier, out_dir: Path, *, int8: bool) -> Path:
-    """Export the classifier to ``out_dir/model.onnx`` (and ``model.int8.onnx``); reuse files already there."""
+    """Export the classifier to ``out_dir/model.onnx`` (and its int8 copy); reuse files already there."""
     out_dir.mkdir(parents=True, exist_ok=True)
     fp32 = out_dir / "model.onnx"
     if not fp32.is_file():
@@ -148,16 +149,20 @@ def export_onnx(classifier: Classifier, out_dir: Path, *, int8: bool) -> Path:
         tmp.replace(fp32)
     if not int8:
         return fp32
-    quant = out_dir / "model.int8.onnx"
+    quant = out_dir / INT8_FILE
     if not quant.is_file():
+        import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
-        tmp = out_dir / f".model.int8.onnx.{os.getpid()}.tmp"
+        tmp = out_dir / f".{INT8_FILE}.{os.getpid()}.tmp"
         root = logging.getLogger()
         level = root.level
         root.setLevel(logging.ERROR)  # quantize_dynamic logs pre-processing advice on the root logger, every time
         try:
-            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8)
+            # Per-channel weight scales: on MiniLM max |Δp| 0.07 → 0.03 and label agreement 92.5% → 97% vs
+            # per-tensor (bench/serve.py); the head's two small Gemms stay fp32 (no speed to gain there).
+            head = [n.name for n in onnx.load(str(fp32)).graph.node if n.name.startswith("/head/")]
+            quantize_dynamic(str(fp32), str(tmp), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=head)
         finally:
             root.setLevel(level)
         tmp.replace(quant)

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from deep_classiflie.model.classifier import load_classifier
-from deep_classiflie.serve.backends import BACKENDS, make_backend
+from deep_classiflie.serve.backends import BACKENDS, INT8_FILE, make_backend
 from tests.serve.conftest import Trained
 from tests.train.conftest import make_split
 
@@ -44,7 +44,7 @@ def test_onnx_export_is_cached_by_weights(trained: Trained, tmp_path: Path) -> N
     make_backend(classifier, "onnx-int8", cache_dir=tmp_path, weights_sha256=trained.weights_sha256, threads=1)
     folder = tmp_path / trained.weights_sha256[:16]
     stamps = {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
-    assert set(stamps) == {"model.onnx", "model.int8.onnx"}
+    assert set(stamps) == {"model.onnx", INT8_FILE}
     make_backend(classifier, "onnx-int8", cache_dir=tmp_path, weights_sha256=trained.weights_sha256, threads=1)
     assert {p.name: p.stat().st_mtime_ns for p in folder.iterdir()} == stamps  # reused, not re-exported
 

@@ -145,3 +145,15 @@ def test_explain_returns_cards_of_the_active_model(client: TestClient) -> None:
     assert card["prediction"]["probability"] == pytest.approx(
         predicted.json()["predictions"][0]["probability"], abs=1e-4
     )
+
+
+def test_explain_without_the_explain_stage_is_503(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    import deep_classiflie.serve.routes.explain as route
+
+    def missing(name: str) -> object:
+        raise ImportError(name)
+
+    monkeypatch.setattr(route.importlib, "import_module", missing)
+    response = client.post("/v1/explain", json={"statements": [{"text": "the wall"}]})
+    assert response.status_code == 503
+    assert "explain stage not installed" in response.json()["detail"]
