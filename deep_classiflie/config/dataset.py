@@ -86,7 +86,9 @@ class DatasetConfig(Strict):
     converge_bin_width: int = Field(default=4, ge=1)
     # Convergence runs within each statement type and month: each cell's truths follow that cell's
     # falsehoods, so neither length, type nor month gives the label away (the metadata probe stays low).
-    converge_by: list[Literal["type", "month"]] = ["type", "month"]
+    # source: the publication origin (meta "origin"; a falsehood found inside a transcript takes that
+    # transcript's): falsehoods from outlets with no transcripts of the same events are not matched.
+    converge_by: list[Literal["type", "month", "source"]] = ["type", "month", "source"]
     # Where a (stratum, length bin) has too few truths for its falsehoods, keep only as many falsehoods as
     # the truths can match at max_truths_per_falsehood (fewer falsehoods, no cell that gives the label away:
     # rallies, or speeches after 2018-02, have no same-period transcripts).

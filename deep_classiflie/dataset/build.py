@@ -75,15 +75,19 @@ SOURCE_ORIGINS = {
 }
 
 
-def origin_of(meta: dict[str, Any], source_name: str | None, label_url: str | None) -> str | None:
+def origin_of(
+    meta: dict[str, Any], source_name: str | None, label_url: str | None, statement_type: str = ""
+) -> str | None:
     """The statement's publication origin: its own ``meta.origin``, else the domain of the source a
-    fact-checker cites, else the store source's known origin (else its name)."""
+    fact-checker cites, else twitter.com for a tweet, else the store source's known origin (else its name)."""
     if meta.get("origin"):
         return str(meta["origin"])
     if label_url:
         host = urlsplit(label_url.strip()).hostname or ""
         if host:
             return host.removeprefix("www.").removeprefix("mobile.")
+    if statement_type == "tweet":
+        return "twitter.com"
     return SOURCE_ORIGINS.get(source_name or "", source_name)
 
 
@@ -99,7 +103,7 @@ def to_record(row: dict[str, Any], label: int = -1) -> Record:
         meta["speaker"] = row["speaker_name"]
     if row.get("source_name"):
         meta["source"] = row["source_name"]
-    found = origin_of(meta, row.get("source_name"), row.get("label_url"))
+    found = origin_of(meta, row.get("source_name"), row.get("label_url"), row["statement_type"])
     if found:
         meta["origin"] = found
     return Record(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 
 from deep_classiflie.core.text import word_grams
 from deep_classiflie.dataset.records import Exclusion, Record
@@ -62,3 +63,32 @@ def matched_by_source(exclusions: Sequence[Exclusion], truths: Sequence[Record])
     """Exclusions counted by the excluded statement's source (``meta["source"]``, else its type)."""
     source = {t.statement_id: str(t.meta.get("source") or t.statement_type) for t in truths}
     return dict(sorted(Counter(source[e.statement_id] for e in exclusions).items()))
+
+
+def located_origins(
+    falsehoods: Sequence[Record], exclusions: Sequence[Exclusion], truths: Sequence[Record]
+) -> list[Record]:
+    """Falsehoods found inside a candidate take its publication origin (``meta["origin"]``) and record its
+    source as ``meta["located_in"]``: the claim was said in that transcript, whatever outlet the fact-checker
+    cites. Where several statements hold it, the commonest origin (then the lowest statement id) wins."""
+    by_id = {t.statement_id: t for t in truths}
+    found: dict[int, Counter[tuple[str, str]]] = defaultdict(Counter)
+    first: dict[tuple[int, tuple[str, str]], int] = {}
+    for e in exclusions:
+        t = by_id.get(e.statement_id)
+        if e.reason != "transcript_match" or t is None or e.matched_statement_id is None or not t.meta.get("origin"):
+            continue
+        key = (str(t.meta["origin"]), str(t.meta.get("source") or t.statement_type))
+        found[e.matched_statement_id][key] += 1
+        first[(e.matched_statement_id, key)] = min(
+            first.get((e.matched_statement_id, key), t.statement_id), t.statement_id
+        )
+    out = []
+    for f in falsehoods:
+        if f.statement_id not in found:
+            out.append(f)
+            continue
+        counts = found[f.statement_id]
+        (where, source) = min(counts, key=lambda k: (-counts[k], first[(f.statement_id, k)]))
+        out.append(replace(f, meta={**f.meta, "origin": where, "located_in": source}))
+    return out

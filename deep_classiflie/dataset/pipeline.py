@@ -13,8 +13,8 @@ from deep_classiflie.core.errors import DatasetError
 from deep_classiflie.dataset.balance import balance_members
 from deep_classiflie.dataset.candidates import select_candidate_truths
 from deep_classiflie.dataset.convergence import converge_by_strata, words_by_type
-from deep_classiflie.dataset.leakage import leakage_report
-from deep_classiflie.dataset.located import matched_by_source, transcript_matches
+from deep_classiflie.dataset.leakage import leakage_report, origin
+from deep_classiflie.dataset.located import located_origins, matched_by_source, transcript_matches
 from deep_classiflie.dataset.neighbours import embedding_exclusions, hash_exclusions, removed_at
 from deep_classiflie.dataset.records import Exclusion, Member, Record
 from deep_classiflie.dataset.splits import SPLITS, chronological_split, given_split, stratified_split
@@ -140,8 +140,11 @@ def build_falsehood_members(
     if cfg.converge:  # 3)
         by = cfg.converge_by
 
+        false_recs = located_origins(false_recs, exclusions, candidates)
+
         def stratum(r: Record) -> str:
             parts = [r.statement_type if "type" in by else "", r.month if "month" in by else ""]
+            parts.append(origin(r) if "source" in by else "")
             return "/".join(p for p in parts if p) or "all"
 
         conv = converge_by_strata(

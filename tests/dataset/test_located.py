@@ -124,3 +124,27 @@ def test_leakage_advice_says_what_data_would_fix_a_high_probe() -> None:
     assert any(a.startswith("rally falsehoods with no same-period rally transcripts (2018-10)") for a in advice)
     assert any(a.startswith("origin youtube.com holds only yes (30)") for a in advice)
     assert leakage_advice({**report, "metadata_probe": {"auc_val": 0.6, "auc_threshold": 0.65}}) == []
+
+
+def test_a_located_falsehood_takes_its_transcripts_origin() -> None:
+    from deep_classiflie.dataset.build import origin_of
+    from deep_classiflie.dataset.located import located_origins
+
+    false = [
+        rec(1, "2018-10-14", text=CLAIM, label=1, stype="interview", meta={"origin": "youtube.com"}),
+        rec(
+            2,
+            "2018-10-14",
+            text="A claim no transcript holds, said on the radio.",
+            label=1,
+            meta={"origin": "wmal.com"},
+        ),
+    ]
+    meta = {"source": "factbase_interviews", "origin": "factba.se"}
+    truths = [rec(10, "2018-10-14", text=AROUND.format(CLAIM), stype="interview", meta=meta)]
+    out = located_origins(false, transcript_matches(truths, false, days=3, min_share=0.5), truths)
+    assert out[0].meta == {"origin": "factba.se", "located_in": "factbase_interviews"}
+    assert out[1] is false[1]
+    assert origin_of({}, "toronto_star", "https://www.whitehouse.gov/briefings/x") == "whitehouse.gov"
+    assert origin_of({}, "toronto_star", None, "tweet") == "twitter.com"
+    assert origin_of({}, "presidency_project", None, "interview") == "presidency.ucsb.edu"
