@@ -50,6 +50,7 @@ class Dashboards:
     model: dict[str, Any]
     layouts: dict[str, LayoutDOM]
     facts: dict[str, Any] = field(default_factory=dict)
+    components: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _clean(value: object) -> float | None:
@@ -188,13 +189,16 @@ def atomic_write(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def explorer_components(dash: Dashboards) -> dict[str, tuple[str, str]]:
+    """name → (script, div) of each explorer, serialised once per build and shared by every writer."""
+    if not dash.components:
+        dash.components = {name: components(layout) for name, layout in dash.layouts.items()}
+    return dash.components
+
+
 def fragments(dash: Dashboards) -> dict[str, str]:
     """name → the explorer's Bokeh components (div then script) for embedding in a page."""
-    out = {}
-    for name, layout in dash.layouts.items():
-        script, div = components(layout)
-        out[name] = f"{div}\n{script}"
-    return out
+    return {name: f"{div}\n{script}" for name, (script, div) in explorer_components(dash).items()}
 
 
 def write_dashboards(dash: Dashboards, out_dir: Path, *, site_root: Path | None = None) -> dict[str, Path]:
@@ -207,8 +211,9 @@ def write_dashboards(dash: Dashboards, out_dir: Path, *, site_root: Path | None 
     rel = os.path.relpath(root, out_dir).replace(os.sep, "/")
     res = resources("./" if rel == "." else rel.rstrip("/") + "/")
     written: dict[str, Path] = {}
+    parts = explorer_components(dash)
     for name, layout in dash.layouts.items():
-        script, div = components(layout)
+        script, div = parts[name]
         atomic_write(out_dir / f"{name}.div.html", div + "\n")
         atomic_write(out_dir / f"{name}.script.html", script + "\n")
         page = file_html(layout, resources=res, title=f"{EXPLORERS[name]} · Deep Classiflie")

@@ -152,6 +152,13 @@ def test_prediction_explorer(site: tuple[str, Path, Store], browser: Browser) ->
     v.page.locator("select[name=view]").select_option(label="search all")
     v.wait_length("shown", facts["n_scored"])
     assert v.page.locator(".slick-row").count() > 0
+    # Sortable: one click on a header puts the smallest P(false) first.
+    lowest = v.page.evaluate(
+        "() => Math.min(...Bokeh.documents[0].get_model_by_name('shown').data.probability).toFixed(3)"
+    )
+    v.page.locator(".slick-header-column").filter(has_text="P(false)").click()
+    first = v.page.locator(".slick-row").first.locator(".slick-cell").nth(3)
+    assert first.inner_text() == lowest
     v.page.get_by_placeholder("search all statements").fill("window.__xss")
     v.page.get_by_placeholder("search all statements").press("Enter")
     v.wait_length("shown", 1)
