@@ -12,7 +12,10 @@ import datetime as dt
 import json
 import threading
 
+from sqlalchemy.exc import DBAPIError
+
 from deep_classiflie.cli.context import Context
+from deep_classiflie.core.errors import StoreError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,6 +72,13 @@ def publish(ctx: Context, args: argparse.Namespace) -> int:
             watch(ctx.engine, ctx.config, sinks, stop, on_run=show)
         else:
             show(publish_once(ctx.engine, ctx.config, sinks, stop=stop))
+    except DBAPIError as exc:
+        # The driver's text only (its statement and parameters may carry statement texts, never URLs).
+        first = str(exc.orig).splitlines()[0] if str(exc.orig) else ""
+        raise StoreError(
+            f"the store failed while publishing: {type(exc.orig).__name__}: {first}",
+            hint="nothing is lost: committed batches stay published; re-run when the database is back",
+        ) from None
     finally:
         undo()
     return 0

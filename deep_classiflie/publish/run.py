@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import tenacity
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from deep_classiflie.config import Config
 from deep_classiflie.core.errors import ModelError
@@ -145,6 +146,31 @@ def score_rows(model: LoadedModel, rows: Sequence[dict[str, Any]]) -> list[dict[
     return records
 
 
+MARIADB_DEADLOCK = 1213
+
+
+def deadlock(exc: BaseException) -> bool:
+    """Whether MariaDB rolled a transaction back as a deadlock's victim (it may simply be run again)."""
+    return isinstance(exc, DBAPIError) and getattr(exc.orig, "errno", None) == MARIADB_DEADLOCK
+
+
+def lost_race(exc: DBAPIError) -> bool:
+    """Whether a failed batch commit lost a race with another publisher (duplicate key, or a deadlock victim)."""
+    return isinstance(exc, IntegrityError) or deadlock(exc)
+
+
+# Feed bookkeeping is idempotent: a deadlock victim (two publishers promoting at once) is re-run, a few times.
+_again_on_deadlock = tenacity.retry(
+    retry=tenacity.retry_if_exception(deadlock),
+    stop=tenacity.stop_after_attempt(5),
+    wait=tenacity.wait_random(0, 0.2),
+    reraise=True,
+)
+begin_snapshot = _again_on_deadlock(q.begin_snapshot)
+promote_snapshot = _again_on_deadlock(q.promote_snapshot)
+mark_retired = _again_on_deadlock(q.mark_retired)
+
+
 def _retire_leftovers(engine: Engine, sink: Sink) -> None:
     """Retire the sink's older documents (stale ones and those a crash left half-written)."""
     current = q.current_snapshot(engine, sink=sink.name)
@@ -153,7 +179,7 @@ def _retire_leftovers(engine: Engine, sink: Sink) -> None:
     for row in old:
         if row["location"] != keep:  # the same content re-added has the same CID: never unpin the live one
             sink.retire(row["location"])
-    q.mark_retired(engine, snapshot_ids=[int(r["id"]) for r in old])
+    mark_retired(engine, snapshot_ids=[int(r["id"]) for r in old])
 
 
 def _is_current(engine: Engine, sink: Sink, model_id: int, last_id: int | None) -> bool:
@@ -185,7 +211,7 @@ def write_feed(
     where: dict[str, str] = {}
     for sink in behind:
         location = sink.locate(content)
-        snapshot = q.begin_snapshot(
+        snapshot = begin_snapshot(
             engine,
             sink=sink.name,
             model_version_id=ctx.model_id,
@@ -198,7 +224,7 @@ def write_feed(
         stored = sink.put(content)
         if stored != location:
             log.warning("sink %s stored the feed at %s, not at %s as located", sink.name, stored, location)
-        q.promote_snapshot(engine, snapshot_id=snapshot, sink=sink.name)
+        promote_snapshot(engine, snapshot_id=snapshot, sink=sink.name)
         _emit(on_event, f"feed-written {sink.name}")
         _retire_leftovers(engine, sink)
         where[sink.name] = stored
@@ -255,10 +281,14 @@ def publish_once(
         try:
             with engine.begin() as conn:
                 q.record_publications(conn, model_version_id=ctx.model_id, channel=CHANNEL, rows=records)
-        except IntegrityError:
-            # Another publisher committed some of these first; nothing of ours was written. Pick again.
-            log.warning("another publisher published part of this batch first; selecting again")
-            continue
+        except DBAPIError as exc:
+            if not lost_race(exc):
+                raise
+            # Another publisher committed some of these statements first (the unique key refused ours, or MariaDB
+            # chose us as a deadlock's victim; nothing of this batch was written). Racing it batch by batch would
+            # only repeat that: leave the rest to it.
+            log.warning("another publisher is publishing for model %s; ending this run", ctx.model_name)
+            break
         report.published += len(records)
         report.batches += 1
         _emit(on_event, f"batch {report.batches}")

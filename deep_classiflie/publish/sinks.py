@@ -52,7 +52,8 @@ class Sink(Protocol):
 def atomic_write(path: Path, content: bytes) -> None:
     """Write ``path`` so readers see the old file or the new one, never a part: temp file, fsync, rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # The writer's pid is in the name, so a temp file a killed writer left can be told from one being written.
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)
@@ -68,6 +69,24 @@ def atomic_write(path: Path, content: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def drop_orphan_temp_files(path: Path) -> None:
+    """Delete temp files of writes a crash interrupted (their writer is gone; they never replaced ``path``)."""
+    for temp in path.parent.glob(f".{path.name}.*.tmp"):
+        pid = temp.name.removeprefix(f".{path.name}.").split(".", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            temp.unlink(missing_ok=True)
 
 
 class FileSink:
@@ -89,9 +108,7 @@ class FileSink:
                 f"cannot write the feed to {self.path}: {exc.strerror or exc}",
                 hint="check that the folder exists and is writable, or set publish.feed_path",
             ) from exc
-        # Temp files of writes a crash interrupted (they never replaced the feed) are dropped here.
-        for stale in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-            stale.unlink(missing_ok=True)
+        drop_orphan_temp_files(self.path)
         return str(self.path)
 
     def retire(self, location: str) -> None:
