@@ -44,7 +44,16 @@ from deep_classiflie.dataset.types import TYPE_IDS, DatasetSplit, type_id
 
 # Task → the sources its dataset is built from (ingested into the bench store first).
 TASK_SOURCES = {
-    "falsehood_binary": ["toronto_star", "cnn", "tweets"],
+    # the demo's sources: both Star lists and the same period's tweets and transcripts (configs/demo.yaml)
+    "falsehood_binary": [
+        "toronto_star",
+        "toronto_star_full",
+        "tweets",
+        "factbase_interviews",
+        "miller_center",
+        "miller_center_2017_2018",
+        "presidency_project",
+    ],
     "liar_binary": ["liar"],
     "liar_6way": ["liar"],
     "liar_6way_meta": ["liar"],

@@ -133,14 +133,18 @@ def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> 
         )
     console.print(f"model version {model.model_version_id}: {model.name}", markup=False, soft_wrap=True)
     table = Table(title="Test metrics (head on cached features, CPU)")
-    for col in ("scope", "n", "AUC (95% CI)", "MCC", "accuracy", "F1"):
+    # MCC / accuracy / F1 at the per-type decision thresholds chosen on validation; MCC@0.5 for comparison
+    for col in ("scope", "n", "AUC (95% CI)", "threshold", "MCC", "accuracy", "F1", "MCC@0.5"):
         table.add_column(col, justify="right" if col != "scope" else "left")
     for scope, metrics in result.metrics.items():
         auc = metrics.get("auc")
         auc_text = _fmt(auc.value if auc else None)
         if auc is not None and _finite(auc.value) and _finite(auc.ci_low) and _finite(auc.ci_high):
             auc_text += f" ({auc.ci_low:.3f}–{auc.ci_high:.3f})"
-        row = [_fmt(metrics[k].value if k in metrics else None) for k in ("mcc", "accuracy", "f1")]
+        keys = ("threshold", "mcc", "accuracy", "f1", "mcc@0.5")
+        row = [_fmt(metrics[k].value if k in metrics else None) for k in keys]
+        if scope == "all" and result.thresholds:
+            row[0] = "per type"
         table.add_row(scope, str(result.counts.get(scope, "")), auc_text, *row)
     console.print(table)
     console.print("n/a: undefined for a scope holding one class only", style="dim")
