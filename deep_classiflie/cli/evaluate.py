@@ -107,7 +107,15 @@ def _load_classifier(folder: Path) -> Any:
             f"model folder {folder} does not exist",
             hint="re-run `deep-classiflie train`, or restore the folder the model version points at",
         )
-    return load_classifier(folder)
+    try:
+        return load_classifier(folder)
+    except ModelError:
+        raise
+    except Exception as exc:  # a damaged folder fails in safetensors, json or torch: say which folder
+        raise ModelError(
+            f"model folder {folder} cannot be loaded ({type(exc).__name__}: {exc})",
+            hint="retrain with `deep-classiflie train`, or restore the folder from a backup",
+        ) from exc
 
 
 def _write_summary(ctx: Context, model_name: str, result: Any) -> Path:
