@@ -14,6 +14,8 @@ backoff; a post the network refuses outright is marked failed; refused credentia
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,8 @@ from deep_classiflie.config.bot import RetryConfig
 from deep_classiflie_db.queries import bot as q
 
 log = logging.getLogger(__name__)
+# Posts recorded this long before a post was queued are never taken for it by a lookup.
+LOOKBACK = dt.timedelta(days=2)
 
 
 @dataclass
@@ -56,7 +60,9 @@ def deliver_one(
     def attempt() -> str:
         nonlocal media_id, found_earlier
         if q.begin_attempt(engine, outbox_id=outbox_id) > 1:  # 1) 2)
-            found = publisher.find_post(post)
+            since = post.created_at - LOOKBACK
+            taken = frozenset(q.posted_ids_since(engine, network=publisher.network, since=since))
+            found = publisher.find_post(dataclasses.replace(post, taken=taken))
             if found is not None:
                 found_earlier = True
                 return found

@@ -121,6 +121,8 @@ class MastodonPublisher:
             self.account_id = me["id"]
         statuses = self._call("statuses lookup", lambda: self.api.account_statuses(self.account_id, limit=40))
         for status in statuses or []:
-            if same_text(plain_text(str(status.get("content", ""))), post.text):
+            if str(status.get("id")) not in post.taken and same_text(
+                plain_text(str(status.get("content", ""))), post.text
+            ):
                 return str(status["id"])
         return None

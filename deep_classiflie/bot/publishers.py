@@ -32,6 +32,9 @@ class Post:
     text: str
     media: Path | None
     created_at: dt.datetime
+    # ids of posts already recorded for other outbox rows: a lookup never takes one of them for this post
+    # (two statements can make the same text once links are left out)
+    taken: frozenset[str] = frozenset()
 
 
 class Publisher(Protocol):
@@ -102,7 +105,8 @@ class DryRunPublisher:
 
     def find_post(self, post: Post) -> str | None:
         """The post's id when its JSON was written (on any day)."""
-        return f"dry_run:{post.key}" if any(self.root.glob(f"*/{post.key}.json")) else None
+        found = f"dry_run:{post.key}"
+        return found if found not in post.taken and any(self.root.glob(f"*/{post.key}.json")) else None
 
 
 def make_publisher(cfg: BotConfig, settings: Settings, out_dir: Path) -> Publisher:

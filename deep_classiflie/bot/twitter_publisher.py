@@ -157,7 +157,7 @@ class TwitterPublisher:
                 params["pagination_token"] = token
             body = self._call("timeline lookup", lambda p=params: self.client.get_users_tweets(self.user_id, **p))  # type: ignore[misc]
             for tweet in body.get("data") or []:
-                if same_text(str(tweet.get("text", "")), post.text):
+                if str(tweet.get("id")) not in post.taken and same_text(str(tweet.get("text", "")), post.text):
                     return str(tweet["id"])
             token = (body.get("meta") or {}).get("next_token")
             if not token:

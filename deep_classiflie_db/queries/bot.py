@@ -224,3 +224,12 @@ def prediction_ids(conn: Connection, *, model_version_id: int, statement_ids: Se
         predictions.c.model_version_id == model_version_id, predictions.c.statement_id.in_(list(statement_ids))
     )
     return {int(s): int(i) for s, i in conn.execute(query)}
+
+
+def posted_ids_since(engine: Engine, *, network: str, since: dt.datetime) -> list[str]:
+    """Post ids recorded for a network's outbox rows queued since ``since``."""
+    query = sa.select(bot_outbox.c.post_id).where(
+        bot_outbox.c.network == network, bot_outbox.c.created_at >= since, bot_outbox.c.post_id.is_not(None)
+    )
+    with engine.connect() as conn:
+        return [str(p) for p in conn.execute(query).scalars()]

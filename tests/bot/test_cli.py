@@ -55,6 +55,7 @@ def test_refused_credentials_are_one_error_line(
         assert secret not in captured.err + captured.out
 
 
+@pytest.mark.slow
 def test_sigterm_stops_the_daemon_cleanly(trained_tiny: Path, tmp_path: Path, fake: FakeNetwork) -> None:
     url = prepare_store(tmp_path, trained_tiny)
     seed_timeline(fake, SPEAKER_TEXTS[:1])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from deep_classiflie.bot import rules
 from deep_classiflie.bot.backoff import Waiter, delay_for, with_retries
@@ -151,3 +153,27 @@ def test_a_stop_during_backoff_unwinds() -> None:
 
     with pytest.raises(Stopping):
         with_retries(fail, cfg=RetryConfig(max_attempts=4), waiter=waiter, what="x")
+
+
+@given(
+    text=st.text(min_size=1, max_size=600),
+    quote_chars=st.integers(min_value=0, max_value=280),
+    max_chars=st.integers(min_value=200, max_value=500),
+)
+def test_any_statement_fits_and_its_quote_is_its_beginning(text: str, quote_chars: int, max_chars: int) -> None:
+    cfg = TemplateConfig(quote_chars=quote_chars, max_chars=max_chars)
+    out = post_text(
+        cfg,
+        statement_id=7,
+        statement_text=text,
+        statement_date=None,
+        probability=0.9,
+        bucket_ppv=0.8,
+        bucket_n=30,
+        model="m",
+    )
+    link = "https://deepclassiflie.org/statement/7"
+    assert counted_length(out, link) <= max_chars and out.endswith(link)
+    quoted = out[out.index('"') + 1 : out.rindex('"')]
+    assert len(quoted) <= quote_chars
+    assert " ".join(text.split()).startswith(quoted.removesuffix("…").rstrip(" ,;:."))

@@ -187,3 +187,18 @@ def test_missing_credentials_name_the_settings(tmp_path: Path, fake: FakeNetwork
     cfg = twitter_config(tmp_path, fake)
     with pytest.raises(ConfigError, match="DC_TWITTER_ACCESS_TOKEN_SECRET is not set"):
         make_publisher(cfg.bot, settings(twitter_access_token_secret=""), tmp_path)
+
+
+def test_a_lookup_never_takes_another_statements_post_with_the_same_text(
+    ready, fake: FakeNetwork, tmp_path: Path
+) -> None:
+    """Two statements with the same words and date make the same text once links are left out."""
+    import datetime as dt
+
+    add_statements(ready, ["the same words twice"], start=dt.datetime(2021, 5, 1))
+    add_statements(ready, ["the same words twice"], start=dt.datetime(2021, 5, 1))
+    fake.inject("tweet_create", Fault("ok"), Fault("status", 503))  # the second post's first try fails
+    bot = make_bot(ready, twitter_config(tmp_path, fake))
+    assert bot.cycle().delivery.posted == 2
+    rows = q.outbox_rows(ready)
+    assert len({r["post_id"] for r in rows}) == 2 and len(fake.tweets) == 2
