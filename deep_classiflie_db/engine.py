@@ -91,7 +91,9 @@ def make_engine(url: str, *, check: bool = True, create: bool = True) -> Engine:
 
 
 def describe(engine: Engine) -> str:
-    """The URL with the password hidden, for messages."""
+    """The URL with the password hidden, for messages (a SQLite file as its plain path, not URL-escaped)."""
+    if engine.dialect.name == "sqlite":
+        return f"sqlite:///{engine.url.database or ':memory:'}"
     return engine.url.render_as_string(hide_password=True)
 
 

@@ -67,6 +67,13 @@ def test_sqlite_in_memory(no_env: None, monkeypatch: pytest.MonkeyPatch, capsys:
     assert "is at revision" in capsys.readouterr().out
 
 
+def test_sqlite_path_with_url_characters(no_env: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    data_dir = tmp_path / "p%ss@d#ir:x"
+    assert main(["--set", f"paths.data_dir={data_dir}", "db", "upgrade"]) == 0
+    assert main(["--set", f"paths.data_dir={data_dir}", "db", "current"]) == 0
+    assert f"store sqlite:///{data_dir / 'deep_classiflie.sqlite'}: revision" in capsys.readouterr().out
+
+
 @pytest.mark.mariadb
 def test_url_encoded_password_on_mariadb(
     no_env: None, password_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
