@@ -134,6 +134,10 @@ def db_error_hint(exc: DBAPIError) -> str:
             f"is MariaDB running at that host and port? start it with `{MARIADB_START}`, fix the host/port in "
             "DC_DB_URL, or unset DC_DB_URL for the embedded SQLite store"
         )
+    if code in (1406, 1366):
+        return "a value does not fit its column (too long, or bytes that are not UTF-8): shorten the value given"
+    if code in (1205, 1213):
+        return "another process holds the rows this command needs: run it again when that one has finished"
     if code in (1146, 1054):
         return "the store's schema is behind the code: run `deep-classiflie db upgrade`"
     if "unable to open database file" in text:

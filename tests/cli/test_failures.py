@@ -49,6 +49,19 @@ def test_db_error_gets_the_code_hint() -> None:
     assert "Unknown database 'x'" in text and "CREATE DATABASE" in text and "is MariaDB running" not in text
 
 
+@pytest.mark.parametrize(
+    ("code", "hint"),
+    [(1406, "does not fit its column"), (1213, "another process"), (1146, "db upgrade"), (2013, "is MariaDB running")],
+)
+def test_db_error_hints_by_code(code: int, hint: str) -> None:
+    import mysql.connector
+    from sqlalchemy.exc import OperationalError
+
+    orig = mysql.connector.errors.DatabaseError(msg="server said no", errno=code)
+    text, exit_code = describe_failure(OperationalError("INSERT …", {}, orig))
+    assert text.startswith(f"database error: {code}") and hint in text and exit_code == 1
+
+
 def test_check_bindable() -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
