@@ -124,12 +124,16 @@ def attribute(
     wrapped = AttributionModel(classifier.model).eval()
     lig = LayerIntegratedGradients(wrapped, wrapped.tokens)
     types_all = torch.as_tensor(np.asarray(type_ids, dtype=np.int64))
-    # Sorted by length so a batch pads little; results go back to the caller's order.
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    # Batches of similar token counts, so a batch pads little; results go back to the caller's order.
+    lengths = [
+        len(ids)
+        for ids in classifier.tokenizer(list(texts), truncation=True, max_length=classifier.head_config.max_length)[
+            "input_ids"
+        ]
+    ]
     out: list[TokenAttribution | None] = [None] * len(texts)
     with frozen_weights(classifier.model):
-        for start in range(0, len(order), config.batch_size):
-            idx = order[start : start + config.batch_size]
+        for idx in length_batches(lengths, config.batch_size):
             batch = _encode(classifier, [texts[i] for i in idx])
             batch_extra = None if extra is None else extra[idx]
             batch_targets = None if targets is None else [int(targets[i]) for i in idx]
@@ -140,6 +144,28 @@ def attribute(
             ):
                 out[i] = result
     return [r for r in out if r is not None]
+
+
+def length_batches(lengths: Sequence[int], batch_size: int, max_padding: float = 0.1) -> list[list[int]]:
+    """Indices grouped into batches of at most ``batch_size``, by token count (shortest first).
+
+    A batch is closed early when adding the next statement would make padding more than ``max_padding`` of
+    its tokens: every padded position costs a full forward and backward pass at each of the ``n_steps``.
+    """
+    order = sorted(range(len(lengths)), key=lambda i: (lengths[i], i))
+    batches: list[list[int]] = []
+    current: list[int] = []
+    for i in order:
+        candidate = [*current, i]
+        real = sum(lengths[j] for j in candidate)
+        padded = lengths[i] * len(candidate)  # sorted: the newest is the longest
+        if current and (len(candidate) > batch_size or padded > (1 + max_padding) * real):
+            batches.append(current)
+            candidate = [i]
+        current = candidate
+    if current:
+        batches.append(current)
+    return batches
 
 
 def _encode(classifier: Classifier, texts: list[str]) -> dict[str, torch.Tensor]:

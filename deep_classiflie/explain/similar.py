@@ -101,7 +101,10 @@ def training_features(
     dim = classifier.head_config.hidden_dim
     features = unit_rows(np.concatenate(chunks) if chunks else np.zeros((0, dim), dtype=np.float32))
     if cache is not None:
-        _write_atomic(cache, ids, features)
+        try:
+            _write_atomic(cache, ids, features)
+        except OSError as exc:  # a read-only model folder: explain without the cache rather than fail
+            log.warning("cannot cache training features at %s (%s); they are recomputed next time", cache, exc)
     return ids, features
 
 
@@ -116,6 +119,7 @@ def load_reference(
         return None
     rows = q.split_rows(engine, collection_id=int(collection_id), split="train")
     cache = None if data_dir is None else cache_path(data_dir, model_row)
+    log.info("training features of model version %s: %d statements", model_row["id"], len(rows))
     ids, features = training_features(classifier, rows, cache)
     return Reference(ids, features, {int(r["statement_id"]): r for r in rows})
 

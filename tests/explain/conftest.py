@@ -153,21 +153,27 @@ def populate_store(engine: Engine) -> tuple[dict[str, list[int]], int, dict[str,
     return ids, int(coll), stored, extra[0]
 
 
-def train_in_store(engine: Engine, encoder_path: Path, tmp_path: Path) -> Trained:
-    """``populate_store`` and a tiny model trained (head on cached features) and registered on its collection."""
+def train_in_store(engine: Engine, encoder_path: Path, tmp_path: Path, *, full: bool = False) -> Trained:
+    """``populate_store`` and a tiny model trained and registered on its collection.
+
+    ``full=False``: a head on cached features; ``full=True``: encoder and head fine-tuned (thaw schedule).
+    """
     from deep_classiflie.train.api import train_model
 
     cfg = Config.model_validate(
         {
             "paths": {"data_dir": str(tmp_path / "dc"), "runs_dir": str(tmp_path / "runs")},
             "encoder": {"path": str(encoder_path), "max_length": 32, "batch_size": 8},
-            "train": {"epochs": 2, "batch_size": 8},
+            "train": {
+                "epochs": 2,
+                "batch_size": 8,
+                "finetune": {"max_epochs": 1, "batch_size": 8, "top_k": 1, "swa_n": 1},
+            },
         }
     )
     ids, coll, stored, unrated = populate_store(engine)
-    info = train_model(
-        engine, cfg, {"train": stored["train"], "val": stored["val"]}, collection_id=coll, out_dir=tmp_path / "models"
-    )
+    splits = {"train": stored["train"], "val": stored["val"]}
+    info = train_model(engine, cfg, splits, collection_id=coll, out_dir=tmp_path / "models", full=full)
     assert info.model_version_id is not None
     return Trained(engine, cfg, int(info.model_version_id), ids["train"], ids["test"], unrated, stored)
 

@@ -176,3 +176,19 @@ def test_truncated_statement_scores_only_what_the_model_saw(encoder_path: Path) 
     clf = tiny_classifier(encoder_path, max_length=8)
     (a,) = attribute(clf, ["the wall " * 20], TYPES[:1], ExplainConfig(n_steps=8))
     assert a.scores.shape == (8,)
+
+
+@pytest.mark.parametrize(
+    ("lengths", "batch_size", "expected"),
+    [
+        ([5, 3, 9, 3], 2, [[1, 3], [0], [2]]),  # 5 and 9 together would be 29% padding
+        ([10, 10, 10, 10, 10], 2, [[0, 1], [2, 3], [4]]),
+        ([20, 21, 22, 40], 8, [[0, 1, 2], [3]]),
+        ([], 4, []),
+    ],
+    ids=["padding-bound", "size-bound", "long-one-alone", "empty"],
+)
+def test_length_batches(lengths: list[int], batch_size: int, expected: list[list[int]]) -> None:
+    from deep_classiflie.explain.attribution import length_batches
+
+    assert length_batches(lengths, batch_size) == expected

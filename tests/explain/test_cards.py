@@ -185,3 +185,14 @@ def test_bad_inputs_are_clear_errors(trained: Trained) -> None:
         )
     with pytest.raises(DataSourceError, match="unknown statement type 'blog'"):
         build_cards(trained.engine, row, clf, [ExplainInput("ok", "blog")], ExplainConfig())
+
+
+def test_a_finetuned_folder_explains(sqlite_engine: Engine, encoder_path: Path, tmp_path: Path) -> None:
+    """Fine-tuned folders (encoder weights changed, thaw schedule) load and attribute like head-only ones."""
+    t = train_in_store(sqlite_engine, encoder_path, tmp_path, full=True)
+    row, clf = load_registered(sqlite_engine, t.model_id)
+    assert row["kind"] == "finetuned"
+    (card,) = build_cards(sqlite_engine, row, clf, _items(t)[:1], ExplainConfig(n_steps=32))
+    a = card["attribution"]
+    assert abs(a["raw_sum"] - (a["target_value"] - a["baseline_value"]) - a["delta"]) < 1e-4
+    assert abs(a["delta"]) < 0.01 and len(card["similar"]) == 5

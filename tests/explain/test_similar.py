@@ -70,3 +70,10 @@ def test_neighbours_come_from_the_models_training_split(
     hits = nearest(unit_rows(query), reference.features, 5)[0]
     assert int(reference.statement_ids[hits[0][0]]) == trained.train_ids[4] or hits[0][1] < 1e-6
     assert hits[0][1] < 1e-5
+
+
+def test_an_unwritable_cache_is_skipped(classifier: Classifier, tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    rows = [{"statement_id": 1, "text": "the wall", "statement_type": "tweet"}]
+    ids, features = training_features(classifier, rows, tmp_path / "file" / "features.safetensors")
+    assert ids.tolist() == [1] and features.shape == (1, classifier.head_config.hidden_dim)
