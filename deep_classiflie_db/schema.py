@@ -286,7 +286,8 @@ explanations = sa.Table(
     sa.Column("card", sa.JSON, nullable=False),  # card JSON, schema 1
     sa.Column("files", sa.JSON, nullable=False),  # format -> path of the rendered file
     sa.Column("created_at", Stamp, nullable=False),
-    sa.Index("ix_explanations_model_version_id_statement_id", "model_version_id", "statement_id"),
+    # one card per stored statement and model version (NULLs are distinct: free texts are matched by hash in code)
+    sa.UniqueConstraint("model_version_id", "statement_id"),
     sa.Index("ix_explanations_statement_id", "statement_id"),
     **MARIADB_TABLE_ARGS,
 )

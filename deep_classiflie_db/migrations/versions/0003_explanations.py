@@ -37,15 +37,12 @@ def upgrade() -> None:
             ["statement_id"], ["statements.id"], name=op.f("fk_explanations_statement_id_statements")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_explanations")),
+        sa.UniqueConstraint(
+            "model_version_id", "statement_id", name=op.f("uq_explanations_model_version_id_statement_id")
+        ),
         mysql_charset="utf8mb4",
         mysql_collate="utf8mb4_bin",
         mysql_engine="InnoDB",
-    )
-    op.create_index(
-        "ix_explanations_model_version_id_statement_id",
-        "explanations",
-        ["model_version_id", "statement_id"],
-        unique=False,
     )
     op.create_index("ix_explanations_statement_id", "explanations", ["statement_id"], unique=False)
 
