@@ -30,7 +30,18 @@ def test_version_is_written_once_and_printed(capsys: pytest.CaptureFixture[str])
 @pytest.mark.slow
 def test_wheel_carries_configs_templates_and_migrations(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
         timeout=300,
@@ -44,8 +55,13 @@ def test_wheel_carries_configs_templates_and_migrations(tmp_path: Path) -> None:
         "deep_classiflie/evaluate/templates/model_card.md.j2",
         "deep_classiflie_db/migrations/env.py",
     }
-    shipped |= {f"deep_classiflie/bundled_configs/{p.relative_to(ROOT / 'configs')}" for p in (ROOT / "configs").rglob("*.yaml")}
-    shipped |= {f"deep_classiflie_db/migrations/versions/{p.name}" for p in (ROOT / "deep_classiflie_db/migrations/versions").glob("0*.py")}
+    shipped |= {
+        f"deep_classiflie/bundled_configs/{p.relative_to(ROOT / 'configs')}" for p in (ROOT / "configs").rglob("*.yaml")
+    }
+    shipped |= {
+        f"deep_classiflie_db/migrations/versions/{p.name}"
+        for p in (ROOT / "deep_classiflie_db/migrations/versions").glob("0*.py")
+    }
     for pattern in ("*/templates/**/*", "*/static/**/*", "viz/site/**/*"):  # templates, assets, site sources
         for path in (ROOT / "deep_classiflie").glob(pattern):
             if path.is_file() and "__pycache__" not in path.parts:

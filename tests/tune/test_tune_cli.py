@@ -30,7 +30,7 @@ def _job(tmp_path: Path, tiny_encoder_path: Path, *, study: str = "s", trials: i
         "job": "tune",
         "paths": {"data_dir": str(tmp_path / "dc"), "runs_dir": str(tmp_path / "runs")},
         "encoder": {"path": str(tiny_encoder_path), "max_length": 32, "batch_size": 16},
-        "dataset": {"filter": {"embedding": "none"}},
+        "dataset": {"filter": {"embedding": "none"}, "converge": False},
         "train": {"epochs": 3, "batch_size": 16, "patience": 3},
         "tune": {"study": study, "trials": trials, "metric": "val_auc", "startup_trials": 1, "space": SPACE},
     }
@@ -114,7 +114,8 @@ def test_two_workers_share_one_mariadb_study(
     storage = optuna.storages.RDBStorage(mariadb_url, skip_compatibility_check=True)
     trials = optuna.load_study(study_name="shared", storage=storage).trials
     assert sorted(t.number for t in trials) == [0, 1, 2, 3]  # 2 + 2, none duplicated
-    assert all(t.state == optuna.trial.TrialState.COMPLETE for t in trials)
+    done = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)  # the median pruner may stop some
+    assert all(t.state in done for t in trials) and any(t.state == done[0] for t in trials)
     by_worker: dict[str, int] = {}
     for t in trials:
         by_worker[t.user_attrs["worker"]] = by_worker.get(t.user_attrs["worker"], 0) + 1
