@@ -14,7 +14,10 @@ from deep_classiflie.serve.state import ServiceState
 _api_key = APIKeyHeader(name=HEADER, auto_error=False, description="DC_API_KEY of the service")
 
 
-def get_state(request: Request) -> ServiceState:
+# Dependencies are ``async def`` so FastAPI runs them inline: a sync one costs a thread-pool hop per request.
+
+
+async def get_state(request: Request) -> ServiceState:
     """The state built by ``create_app``."""
     state: ServiceState = request.app.state.dc
     return state
@@ -23,18 +26,18 @@ def get_state(request: Request) -> ServiceState:
 State = Annotated[ServiceState, Depends(get_state)]
 
 
-def require_admin(state: State, key: Annotated[str | None, Security(_api_key)]) -> None:
+async def require_admin(state: State, key: Annotated[str | None, Security(_api_key)]) -> None:
     """Admin routes (anything that changes the service or the store) need the key."""
     check_key(state.api_key, key, admin=True)
 
 
-def require_reader(state: State, key: Annotated[str | None, Security(_api_key)]) -> None:
+async def require_reader(state: State, key: Annotated[str | None, Security(_api_key)]) -> None:
     """Read routes need the key only with ``serve.auth_reads``."""
     if state.config.serve.auth_reads:
         check_key(state.api_key, key, admin=False)
 
 
-def current_model(state: State) -> Served:
+async def current_model(state: State) -> Served:
     """The model answering new requests; 503 while none is loaded."""
     served = state.holder.current
     if served is None:

@@ -7,6 +7,7 @@ under a request in flight: its statements are batched with others of the same ``
 
 from __future__ import annotations
 
+import bisect
 import logging
 import threading
 import time
@@ -40,6 +41,26 @@ class Served:
     buckets: BucketTable | None = None
     metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
     rules: NormaliseConfig = field(default_factory=NormaliseConfig)
+
+    def __post_init__(self) -> None:
+        self._bucket_rows: dict[str, tuple[list[float], list[dict[str, Any]]]] | None = None
+
+    def bucket_row(self, confidence: float, statement_type: str) -> dict[str, Any] | None:
+        """``BucketTable.bucket_for(confidence, type).as_row()`` from rows built once (it runs per prediction)."""
+        if self.buckets is None:
+            return None
+        if self._bucket_rows is None:
+            self._bucket_rows = {
+                scope: ([b.max_confidence for b in table], [b.as_row() for b in table])
+                for scope, table in self.buckets.by_scope.items()
+                if table
+            }
+        scope = "tweet" if statement_type == "tweet" else "non_tweet"
+        found = self._bucket_rows.get(scope) or self._bucket_rows.get("all")
+        if found is None:
+            return None
+        upper, rows = found
+        return rows[min(bisect.bisect_left(upper, confidence), len(rows) - 1)]
 
     @property
     def ref(self) -> dict[str, Any]:

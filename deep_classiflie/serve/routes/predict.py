@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 
-from deep_classiflie.core.errors import DeepClassiflieError
 from deep_classiflie.core.text import normalise, text_hash
 from deep_classiflie.dataset.types import type_id
 from deep_classiflie.model.classifier import FLAGGED, binary_verdict
@@ -48,12 +47,7 @@ def prediction(served: Served, probability: float, statement_type: str) -> Predi
     """Label with the model's stored threshold for this type, confidence and the bucket's track record."""
     threshold = served.classifier.threshold_for(statement_type)
     label, confidence = binary_verdict(probability, threshold)
-    bucket = None
-    if served.buckets is not None:
-        try:
-            bucket = served.buckets.bucket_for(confidence, statement_type).as_row()
-        except DeepClassiflieError:
-            bucket = None
+    bucket = served.bucket_row(confidence, statement_type)
     return Prediction(
         probability=probability,
         label=label,
