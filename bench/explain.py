@@ -113,6 +113,8 @@ def main() -> None:
     ap.add_argument("--statements", type=int, default=20)
     ap.add_argument("--n-steps", type=int, default=50)
     ap.add_argument("--batch-size", type=int, default=ExplainConfig().batch_size)
+    ap.add_argument("--max-padding", type=float, default=ExplainConfig().max_padding)
+    ap.add_argument("--max-tokens", type=int, default=None, help="only statements of at most this many tokens")
     ap.add_argument("--internal-batch-size", type=int, default=None)
     ap.add_argument("--adaptive", action=argparse.BooleanOptionalAction, default=ExplainConfig().adaptive)
     ap.add_argument("--min-steps", type=int, default=ExplainConfig().min_steps)
@@ -122,11 +124,14 @@ def main() -> None:
     ap.add_argument("--max-length", type=int, default=128)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    texts = statements(args.statements)
     clf = classifier(args.max_length)
+    texts = statements(10_000 if args.max_tokens else args.statements)
+    if args.max_tokens:
+        texts = [t for t in texts if len(clf.tokenizer(t)["input_ids"]) <= args.max_tokens][: args.statements]
     cfg = ExplainConfig(
         n_steps=args.n_steps,
         batch_size=args.batch_size,
+        max_padding=args.max_padding,
         internal_batch_size=args.internal_batch_size,
         adaptive=args.adaptive,
         min_steps=args.min_steps,

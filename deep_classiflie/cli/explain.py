@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from deep_classiflie.cli.context import Context
-from deep_classiflie.core.errors import DatasetError, DataSourceError
+from deep_classiflie.core.errors import ConfigError, DatasetError, DataSourceError
 
 CHUNK = 64  # statements per build → render → record round: a crash keeps what was done before it
 
@@ -53,8 +53,7 @@ def explain(ctx: Context, args: argparse.Namespace) -> int:
 
     cfg = ctx.config.explain
     if args.n_steps is not None:
-        cfg = cfg.model_copy(update={"n_steps": args.n_steps})
-        type(cfg).model_validate(cfg.model_dump())  # a bad --n-steps is a config error, not a captum one
+        cfg = _with_steps(cfg, args.n_steps)
     formats = check_formats(args.formats.split(",") if args.formats else cfg.formats)
     out_dir = args.out or (Path(cfg.out_dir) if cfg.out_dir else ctx.config.paths.data_dir / "cards")
     engine = ctx.engine
@@ -94,6 +93,19 @@ def explain(ctx: Context, args: argparse.Namespace) -> int:
             + ", ".join(str(v) for v in paths.values())
         )
     return 0
+
+
+def _with_steps(cfg: Any, n_steps: int) -> Any:
+    """The explain config with ``--n-steps`` applied, validated like the config file's value."""
+    from pydantic import ValidationError
+
+    try:
+        return type(cfg).model_validate({**cfg.model_dump(), "n_steps": n_steps})
+    except ValidationError:
+        field = type(cfg).model_fields["n_steps"]
+        bounds = {type(m).__name__: m for m in field.metadata}
+        low, high = getattr(bounds.get("Ge"), "ge", 2), getattr(bounds.get("Le"), "le", None)
+        raise ConfigError(f"--n-steps {n_steps} is out of range", hint=f"use {low} to {high} steps") from None
 
 
 def _items(ctx: Context, args: argparse.Namespace, model_row: dict[str, Any]) -> list[Any]:

@@ -23,8 +23,10 @@ class ExplainConfig(Strict):
     delta_tolerance: float = Field(default=0.01, gt=0)
     # Interpolation points per forward pass (captum's ``internal_batch_size``); None = all steps of a batch at once.
     internal_batch_size: int | None = Field(default=None, ge=1)
-    # Statements attributed together in one batched pass (padded to the longest of the batch).
-    batch_size: int = Field(default=8, ge=1)
+    # Statements attributed together in one batched pass (padded to the longest of the batch); a batch closes
+    # early when padding would exceed ``max_padding`` of its tokens.
+    batch_size: int = Field(default=16, ge=1)
+    max_padding: float = Field(default=0.3, ge=0)
     method: Literal["riemann_trapezoid", "riemann_left", "riemann_right", "riemann_middle", "gausslegendre"] = (
         "gausslegendre"
     )

@@ -133,7 +133,7 @@ def attribute(
     ]
     out: list[TokenAttribution | None] = [None] * len(texts)
     with frozen_weights(classifier.model):
-        for idx in length_batches(lengths, config.batch_size):
+        for idx in length_batches(lengths, config.batch_size, config.max_padding):
             batch = _encode(classifier, [texts[i] for i in idx])
             batch_extra = None if extra is None else extra[idx]
             batch_targets = None if targets is None else [int(targets[i]) for i in idx]

@@ -92,8 +92,18 @@ def test_split_batch_and_file_modes(
         (["explain", "the wall", "--format", "gif"], "unknown card format 'gif'"),
         (["explain"], "explain needs exactly one of"),
         (["explain", "--file", "missing.jsonl"], "statement file missing.jsonl does not exist"),
+        (["explain", "the wall", "--n-steps", "1"], "--n-steps 1 is out of range — use 2 to 5000 steps"),
     ],
-    ids=["unknown-model", "empty-statement", "unknown-id", "bad-type", "bad-format", "no-input", "missing-file"],
+    ids=[
+        "unknown-model",
+        "empty-statement",
+        "unknown-id",
+        "bad-type",
+        "bad-format",
+        "no-input",
+        "missing-file",
+        "bad-steps",
+    ],
 )
 def test_errors_are_one_line_and_non_zero(
     cli: list[str], argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
