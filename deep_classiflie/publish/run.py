@@ -257,10 +257,16 @@ def publish_once(
     ctx = model.context
     since = cfg.since or q.test_window_end(engine, collection_id=model.row.get("dataset_collection_id"))
     report = PublishReport(ctx.model_id, ctx.model_name, since)
+
+    def feed() -> None:
+        n_items, where = write_feed(engine, model, sinks, feed_size=cfg.feed_size, on_event=on_event)
+        report.feed_items = report.feed_items if n_items is None else n_items
+        report.locations.update(where)
+
     # 1) a crash after a commit left the feed behind the log (or left a copy to retire): repair that first
     for sink in sinks:
         _retire_leftovers(engine, sink)
-    items, where = write_feed(engine, model, sinks, feed_size=cfg.feed_size, on_event=on_event)
+    feed()
     # 2) batches: score, then predictions + publication rows in one transaction
     while not (stop is not None and stop.is_set()):
         if cfg.max_batches is not None and report.batches >= cfg.max_batches:
@@ -293,15 +299,8 @@ def publish_once(
         report.batches += 1
         _emit(on_event, f"batch {report.batches}")
         if report.batches % cfg.feed_every_batches == 0:
-            items, where = _merge(write_feed(engine, model, sinks, feed_size=cfg.feed_size, on_event=on_event), where)
+            feed()
     # 3) the feed, now current with the log
-    items2, where = _merge(write_feed(engine, model, sinks, feed_size=cfg.feed_size, on_event=on_event), where)
-    report.feed_items = items2 if items2 is not None else items
-    report.locations = where
+    feed()
     log.info("published %d statements with model %s in %d batches", report.published, ctx.model_name, report.batches)
     return report
-
-
-def _merge(result: tuple[int | None, dict[str, str]], where: dict[str, str]) -> tuple[int | None, dict[str, str]]:
-    items, new = result
-    return items, {**where, **new}
