@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 import deep_classiflie
+from deep_classiflie.cli.failures import UsageError
 from deep_classiflie.cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -50,8 +51,8 @@ def assert_cli(args: list[str]) -> None:
     """``args`` parse as a deep-classiflie command line of this version."""
     try:
         build_parser().parse_args(args)
-    except SystemExit as stop:  # argparse exits on an unknown command or flag
-        pytest.fail(f"not a valid deep-classiflie command line: {args} (exit {stop.code})")
+    except (SystemExit, UsageError) as stop:  # an unknown command or flag
+        pytest.fail(f"not a valid deep-classiflie command line: {args} ({stop})")
 
 
 def test_there_are_a_cpu_and_a_cuda_image() -> None:

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from deep_classiflie import __version__
 from deep_classiflie.cli.context import Context
 from deep_classiflie.cli.failures import Parser, check_utf8, describe_failure
 from deep_classiflie.config import load_config
@@ -33,6 +34,7 @@ COMMAND_MODULES = [
     "deep_classiflie.cli.serve",
     "deep_classiflie.cli.demo",
     "deep_classiflie.cli.publish",
+    "deep_classiflie.cli.tune",
     "deep_classiflie.cli.bot",
     "deep_classiflie.cli.viz",
 ]
@@ -47,9 +49,10 @@ JOB_ARGV = {
     "db-upgrade": ["db", "upgrade"],
     "explain": ["explain", "--from-db", "--split", "test", "--limit", "20"],
     "publish": ["publish"],
+    "tune": ["tune"],
+    "bot": ["bot", "run"],
     "dashboards": ["dashboards", "--out", "runs/dashboards"],
     "site-build": ["site", "build"],
-    "bot": ["bot", "run"],
 }
 
 
@@ -68,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a config value, e.g. --set train.epochs=5 (repeatable)",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     parser.add_argument("--debug", action="store_true", help="print the traceback of an error (secrets blanked)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
