@@ -265,7 +265,7 @@ def scope_lines(row: dict[str, Any]) -> list[str]:
     """Per statement type lines of a binary row (AUC, MCC at the chosen cut and at 0.5, classes present)."""
     out = []
     for scope in ("tweet", "non_tweet"):
-        if f"{scope}_auc" in row or f"{scope}_mcc" in row:
+        if f"{scope}_classes" in row:  # binary rows only
             out.append(
                 f"    {row['task']} {scope}: AUC {_fmt(row.get(scope + '_auc'))}, MCC {_fmt(row.get(scope + '_mcc'))} "
                 f"at threshold {_fmt(row.get(scope + '_threshold'))}, MCC@0.5 {_fmt(row.get(scope + '_mcc_at_0.5'))}, "
