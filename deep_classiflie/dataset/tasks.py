@@ -12,8 +12,9 @@ from deep_classiflie.config.base import Strict
 from deep_classiflie.config.dataset import DatasetConfig
 from deep_classiflie.config.loader import read_yaml
 from deep_classiflie.core.errors import ConfigError
+from deep_classiflie.core.resources import configs_dir
 
-TASKS_DIR = Path(__file__).resolve().parents[2] / "configs" / "tasks"
+TASKS_DIR = configs_dir() / "tasks"
 
 
 class TaskSpec(Strict):
