@@ -13,8 +13,8 @@ class ExplainConfig(Strict):
     """How a prediction is attributed to the statement's words and what its card shows.
 
     ``n_steps`` is the number of Riemann steps of integrated gradients (the original used 500). With
-    ``adaptive`` on, a statement starts at ``min_steps`` and the step count doubles until the convergence
-    delta (relative to ``|f(x) - f(baseline)|``) is under ``delta_tolerance`` or ``n_steps`` is reached.
+    ``adaptive`` on, a statement is first attributed with ``min_steps`` and redone with ``n_steps`` only when its
+    convergence delta is over ``delta_tolerance × max(|f(x) - f(baseline)|, 0.001)``.
     """
 
     n_steps: int = Field(default=50, ge=2, le=5000)

@@ -4,7 +4,7 @@ The attributed layer is the token-embedding lookup; the model runs from ``inputs
 baseline can be token ids (every non-special token replaced by the pad or mask token) or all-zero
 embeddings. Several statements go through one call, padded only to the longest of the batch; the weights
 never get gradients (only the embeddings do). With ``adaptive`` on, statements start at ``min_steps`` and
-only those whose convergence delta is over the tolerance are redone with more steps, up to ``n_steps``.
+only those whose convergence delta is over the tolerance are redone with ``n_steps``.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def attribute(
     extra: torch.Tensor | None = None,
     targets: Sequence[int] | None = None,
 ) -> list[TokenAttribution]:
-    """Attributions of ``texts`` (one per text, in order), ``config.batch_size`` statements per captum call.
+    """Attributions of ``texts`` (one per text, in order), up to ``config.batch_size`` statements per captum call.
 
     ``targets``: the output index per text (binary models: 0, the falsehood logit; multi-class: default
     the predicted class). ``extra``: the hybrid head's ``[n, n_extra]`` block, passed through as a
@@ -125,23 +125,18 @@ def attribute(
     lig = LayerIntegratedGradients(wrapped, wrapped.tokens)
     types_all = torch.as_tensor(np.asarray(type_ids, dtype=np.int64))
     # Batches of similar token counts, so a batch pads little; results go back to the caller's order.
-    lengths = [
-        len(ids)
-        for ids in classifier.tokenizer(list(texts), truncation=True, max_length=classifier.head_config.max_length)[
-            "input_ids"
-        ]
-    ]
+    unpadded = classifier.tokenizer(list(texts), truncation=True, max_length=classifier.head_config.max_length)
+    lengths = [len(ids) for ids in unpadded["input_ids"]]
     out: list[TokenAttribution | None] = [None] * len(texts)
     with frozen_weights(classifier.model):
         for idx in length_batches(lengths, config.batch_size, config.max_padding):
             batch = _encode(classifier, [texts[i] for i in idx])
             batch_extra = None if extra is None else extra[idx]
             batch_targets = None if targets is None else [int(targets[i]) for i in idx]
-            for i, result in zip(
-                idx,
-                _attribute_batch(lig, wrapped, classifier, batch, types_all[idx], batch_extra, batch_targets, config),
-                strict=True,
-            ):
+            results = _attribute_batch(
+                lig, wrapped, classifier, batch, types_all[idx], batch_extra, batch_targets, config
+            )
+            for i, result in zip(idx, results, strict=True):
                 out[i] = result
     return [r for r in out if r is not None]
 
@@ -182,14 +177,12 @@ def _encode(classifier: Classifier, texts: list[str]) -> dict[str, torch.Tensor]
 
 
 def _step_schedule(config: ExplainConfig) -> list[int]:
-    """``[n_steps]``, or with ``adaptive`` the doubling sequence from ``min_steps`` capped at ``n_steps``."""
+    """``[n_steps]``; with ``adaptive``, ``[min_steps, n_steps]``: a first pass at ``min_steps``, then ``n_steps`` for
+    the statements still over tolerance (gausslegendre points do not nest, so a pass cannot reuse the one before;
+    two passes bound the worst case at ``n_steps + min_steps``)."""
     if not config.adaptive or config.min_steps >= config.n_steps:
         return [config.n_steps]
-    steps, n = [], config.min_steps
-    while n < config.n_steps:
-        steps.append(n)
-        n *= 2
-    return [*steps, config.n_steps]
+    return [config.min_steps, config.n_steps]
 
 
 def _attribute_batch(
