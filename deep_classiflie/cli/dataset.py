@@ -36,20 +36,9 @@ def build_dataset(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def report(ctx: Context, args: argparse.Namespace) -> int:
-    from deep_classiflie.core.errors import DatasetError
-    from deep_classiflie.dataset import collection_info, latest_collection
+    from deep_classiflie.dataset import find_collection
     from deep_classiflie.dataset.report import format_report
 
-    data_dir = ctx.config.paths.data_dir
-    if args.id is not None:
-        info = collection_info(ctx.engine, args.id, data_dir=data_dir)
-    else:
-        found = latest_collection(ctx.engine, ctx.config.dataset.name, data_dir=data_dir)
-        if found is None:
-            raise DatasetError(
-                f"no dataset collection called {ctx.config.dataset.name!r} in the store",
-                hint="run `deep-classiflie build-dataset` first",
-            )
-        info = found
+    info = find_collection(ctx.engine, ctx.config.dataset.name, args.id, data_dir=ctx.config.paths.data_dir)
     print(format_report({**info.__dict__}, months=not args.no_months))
     return 0

@@ -28,23 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def train_command(ctx: Context, args: argparse.Namespace) -> int:
-    from deep_classiflie.core.errors import DatasetError
-    from deep_classiflie.dataset import collection_info, latest_collection, load_splits
+    from deep_classiflie.dataset import find_collection, load_splits
     from deep_classiflie.train.api import train_model
 
     _check_flags(args)
     config = ctx.config
-    data_dir = config.paths.data_dir
-    if args.collection is not None:
-        info = collection_info(ctx.engine, args.collection, data_dir=data_dir)
-    else:
-        found = latest_collection(ctx.engine, config.dataset.name, data_dir=data_dir)
-        if found is None:
-            raise DatasetError(
-                f"no dataset collection called {config.dataset.name!r} in the store",
-                hint="run `deep-classiflie build-dataset` first",
-            )
-        info = found
+    info = find_collection(ctx.engine, config.dataset.name, args.collection, data_dir=config.paths.data_dir)
     splits = load_splits(info.snapshot_dir)
     model = train_model(
         None if args.no_register else ctx.engine,

@@ -44,23 +44,12 @@ def tune_command(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def _run(ctx: Context, config: Config, out: Path, collection: int | None) -> int:
-    from deep_classiflie.core.errors import DatasetError
-    from deep_classiflie.dataset import collection_info, latest_collection, load_splits
+    from deep_classiflie.dataset import find_collection, load_splits
     from deep_classiflie.tune.space import check_space
     from deep_classiflie.tune.study import best_trial, run_study
 
     check_space(config, config.tune.space)  # before touching the store
-    data_dir = config.paths.data_dir
-    if collection is not None:
-        info = collection_info(ctx.engine, collection, data_dir=data_dir)
-    else:
-        found = latest_collection(ctx.engine, config.dataset.name, data_dir=data_dir)
-        if found is None:
-            raise DatasetError(
-                f"no dataset collection called {config.dataset.name!r} in the store",
-                hint="run `deep-classiflie build-dataset` first",
-            )
-        info = found
+    info = find_collection(ctx.engine, config.dataset.name, collection, data_dir=config.paths.data_dir)
     study = run_study(config, load_splits(info.snapshot_dir), db_url=ctx.db_url, collection_id=info.id, out_dir=out)
     best = best_trial(study)
     states: dict[str, int] = {}

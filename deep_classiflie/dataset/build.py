@@ -279,3 +279,17 @@ def collection_info(engine: Engine, collection_id: int, *, data_dir: Path = Path
             f"no dataset collection with id {collection_id}", hint="list them with `deep-classiflie dataset report`"
         )
     return _info(row, data_dir / "datasets")
+
+
+def find_collection(
+    engine: Engine, name: str, collection_id: int | None, *, data_dir: Path = Path(".dc")
+) -> CollectionInfo:
+    """Collection ``collection_id`` when given, else the newest called ``name``; DatasetError when there is none."""
+    if collection_id is not None:
+        return collection_info(engine, collection_id, data_dir=data_dir)
+    found = latest_collection(engine, name, data_dir=data_dir)
+    if found is None:
+        raise DatasetError(
+            f"no dataset collection called {name!r} in the store", hint="run `deep-classiflie build-dataset` first"
+        )
+    return found
