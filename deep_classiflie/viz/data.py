@@ -221,8 +221,9 @@ def metric_series(rows: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, list
         newest[(str(r["metric"]), dataset, int(r["model_version_id"]))] = r
     out: dict[str, dict[str, list[Any]]] = {}
     for (metric, dataset, _), r in sorted(newest.items(), key=lambda kv: (kv[0][0], kv[0][1], kv[0][2])):
-        s = out.setdefault(f"{metric} · {dataset}", {"model": [], "value": []})
-        s["model"].append(f"{r['model_name']} (#{r['model_version_id']})")
+        s = out.setdefault(f"{metric} · {dataset}", {"model": [], "name": [], "value": []})
+        s["model"].append(f"#{r['model_version_id']}")  # short axis label; the name is in the hover
+        s["name"].append(str(r["model_name"]))
         s["value"].append(_num(r["value"]))
     return out
 

@@ -107,7 +107,7 @@ def reliability_figure(curve: Mapping[str, Any]) -> Any:
     )
     fig.xaxis.axis_label = "mean confidence"
     fig.yaxis.axis_label = "accuracy"
-    fig.legend.location = "top_left"
+    fig.legend.location = "bottom_right"
     return fig
 
 
@@ -131,16 +131,19 @@ def history_figure(series: Mapping[str, Mapping[str, list[Any]]]) -> Any:
     palette = Category10[10]
     for i, (name, s) in enumerate(sorted(series.items())):
         src = ColumnDataSource(
-            {"model": s["model"], "value": s["value"], "series": [name] * len(s["model"])}, name=f"history_{i}"
+            {"model": s["model"], "name": s["name"], "value": s["value"], "series": [name] * len(s["model"])},
+            name=f"history_{i}",
         )
         color = palette[i % len(palette)]
         fig.line("model", "value", source=src, color=color, legend_label=name, line_width=2)
         dots = fig.scatter("model", "value", source=src, color=color, size=8, legend_label=name)
         fig.add_tools(
-            HoverTool(renderers=[dots], tooltips=[("model", "@model"), ("", "@series"), ("value", "@value{0.000}")])
+            HoverTool(
+                renderers=[dots], tooltips=[("model", "@model @name"), ("", "@series"), ("value", "@value{0.000}")]
+            )
         )
     fig.legend.location = "bottom_left"
-    fig.xaxis.major_label_orientation = 0.6
+    fig.xaxis.axis_label = "model version"
     return fig
 
 

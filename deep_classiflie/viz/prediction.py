@@ -208,7 +208,9 @@ def prediction_explorer(
     )
     header = Div(
         text=f"<h2>Prediction explorer</h2><p>Model {escape(model_name)}: {len(scored.rows)} scored test statements; "
-        f"{n_shown} sampled from the extreme PPV/accuracy buckets of each statement type.</p>"
+        f"{n_shown} sampled from the extreme PPV/accuracy buckets of each statement type. Labels are the stored "
+        "predictions at the model's decision threshold for each statement type, so a P(false) under 0.5 can be "
+        "flagged.</p>"
     )
     filters = row(view_sel, type_sel, bucket_sel, search)
     return column(header, filters, conf, count, row(table, detail))

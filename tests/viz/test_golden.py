@@ -152,7 +152,7 @@ def test_performance_explorer_counts_per_week_and_bucket_match_the_store(store: 
             ).all()
         )
     auc = history[("auc · viz (test)",)]
-    assert auc["model"] == [f"m{k + 1} (#{m})" for k, m in enumerate(store.model_ids)]
+    assert auc["model"] == [f"#{m}" for m in store.model_ids] and auc["name"] == ["m1", "m2"]
     assert auc["value"] == pytest.approx([stored_auc[m] for m in store.model_ids])
 
 
