@@ -182,6 +182,7 @@ def current_explorer(rows: Sequence[Mapping[str, Any]], *, origin: str) -> Layou
     header = Div(
         text="<h2>Current predictions</h2>"
         f"<p>The latest {len(rows)} predictions, from {escape(origin)}. A prediction is not a fact-check: "
-        "read the bucket's accuracy and PPV before trusting one.</p>"
+        "read the bucket's accuracy and PPV before trusting one.</p>",
+        width=1300,  # wraps long model names instead of widening the page
     )
     return column(header, row(type_sel, label_sel, search), count, table)

@@ -161,6 +161,7 @@ def performance_explorer(
     )
     header = Div(
         text=f"<h2>Performance explorer</h2><p>Model {escape(model_name)} on its test split: how the confusion classes "
-        "spread over time and over confidence, how well its confidence is calibrated, and how model versions compare.</p>"
+        "spread over time and over confidence, how well its confidence is calibrated, and how model versions compare.</p>",
+        width=1300,  # wraps long model names instead of widening the page
     )
     return column(header, tabs, row(reliability_figure(curve), history_figure(series)))

@@ -153,7 +153,7 @@ def prediction_explorer(
     conf = CheckboxButtonGroup(labels=list(CONFUSION), active=list(range(len(CONFUSION))), name="confusion")
     search = TextInput(title="Text contains", placeholder="search all statements", name="search")
     count = Div(text=f"{n_shown} of {len(scored.rows)} statements shown", name="count")
-    detail = Div(text=EMPTY_DETAIL, name="detail", width=520, styles={"overflow-wrap": "anywhere"})
+    detail = Div(text=EMPTY_DETAIL, name="detail", width=440, styles={"overflow-wrap": "anywhere"})
 
     table = DataTable(
         source=shown,
@@ -175,7 +175,7 @@ def prediction_explorer(
         sortable=True,
         reorderable=False,
         selectable=True,
-        width=980,
+        width=920,
         height=420,
         index_position=None,
     )
@@ -210,7 +210,8 @@ def prediction_explorer(
         text=f"<h2>Prediction explorer</h2><p>Model {escape(model_name)}: {len(scored.rows)} scored test statements; "
         f"{n_shown} sampled from the extreme PPV/accuracy buckets of each statement type. Labels are the stored "
         "predictions at the model's decision threshold for each statement type, so a P(false) under 0.5 can be "
-        "flagged.</p>"
+        "flagged.</p>",
+        width=1300,  # wraps long model names instead of widening the page
     )
     filters = row(view_sel, type_sel, bucket_sel, search)
     return column(header, filters, conf, count, row(table, detail))
