@@ -55,5 +55,11 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         config.serve.host,
         config.serve.port,
     )
-    uvicorn.run(create_app(state), host=config.serve.host, port=config.serve.port, log_level="info")
+    uvicorn.run(
+        create_app(state),
+        host=config.serve.host,
+        port=config.serve.port,
+        log_level="info",
+        timeout_keep_alive=int(config.serve.keep_alive_s),
+    )
     return 0

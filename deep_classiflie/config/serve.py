@@ -19,7 +19,8 @@ class BatchingConfig(Strict):
     """Dynamic micro-batching: concurrent statements are gathered into one forward pass."""
 
     max_batch_size: int = Field(default=32, ge=1, le=1024)
-    max_wait_ms: float = Field(default=2.0, ge=0, le=1000)
+    # Upper bound; the batcher waits at most half its last forward pass, and never for a lone request.
+    max_wait_ms: float = Field(default=10.0, ge=0, le=1000)
     # Statements waiting (all requests together); a request that would overflow it gets 503 + Retry-After.
     max_queue: int = Field(default=1024, ge=1)
     # A request still unanswered after this long gets 504 (its statements are dropped if not yet started).
@@ -56,6 +57,9 @@ class ServeConfig(Strict):
     docs: Literal["offline", "off"] = "offline"
     # Admin routes always need DC_API_KEY; with this, read routes (predict, explain, models) need it too.
     auth_reads: bool = False
+    # Idle keep-alive connections are closed after this long (uvicorn's 5 s default races busy clients: a request
+    # sent just as the server closes the connection fails with a read error).
+    keep_alive_s: float = Field(default=30.0, gt=0)
     # Seconds a store reachability result is reused by /readyz (so probes do not hammer the DB).
     ready_cache_s: float = Field(default=1.0, ge=0)
     batching: BatchingConfig = BatchingConfig()

@@ -2,8 +2,9 @@
 
 1) A request puts its statements on one bounded queue (all requests together); when they do not fit, it is refused
    at once (``QueueFull`` → 503 + Retry-After) instead of waiting behind an ever longer line.
-2) The worker takes the oldest statement, then waits at most ``max_wait_ms`` for more until ``max_batch_size``
-   (not when the request is the only one in flight: nothing else could join, so a lone request never waits);
+2) The worker takes the oldest statement, then waits for more until ``max_batch_size``, at most ``max_wait_ms``
+   and at most half the last batch's time (waiting is worth it only next to the cost of a forward pass), and not
+   at all when the request is the only one in flight (nothing else could join: a lone request never waits);
    while a batch runs, new requests pile up, so under load the next batch is full without waiting.
 3) A batch holds statements of one model version only (the one each request took when it arrived, so requests in
    flight during a hot-swap finish on the old model), sorted by length so the tokenizer pads to the longest in it.
@@ -62,6 +63,7 @@ class MicroBatcher:
         self._task: asyncio.Task[None] | None = None
         self._executor: ThreadPoolExecutor | None = None
         self._requests = 0  # requests submitted and not yet answered
+        self._last_batch_s = self.max_wait_s * 2  # until a batch has been timed
 
     @property
     def depth(self) -> int:
@@ -132,7 +134,7 @@ class MicroBatcher:
     async def _wait_for_more(self, loop: asyncio.AbstractEventLoop) -> None:
         """Step 2: until the batch is full or ``max_wait_s`` has passed since the first statement was taken."""
         assert self._event is not None
-        deadline = loop.time() + self.max_wait_s
+        deadline = loop.time() + min(self.max_wait_s, 0.5 * self._last_batch_s)
         while len(self._queue) < self.max_batch_size:
             remaining = deadline - loop.time()
             if remaining <= 0:
@@ -166,8 +168,9 @@ class MicroBatcher:
                     if not item.future.done():
                         item.future.set_exception(exc)
                 continue
+            self._last_batch_s = loop.time() - started
             if self.on_batch is not None:
-                self.on_batch(len(batch), loop.time() - started)
+                self.on_batch(len(batch), self._last_batch_s)
             for item, p in zip(batch, probs, strict=True):
                 if not item.future.done():
                     item.future.set_result(float(p))
