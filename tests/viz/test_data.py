@@ -9,9 +9,7 @@ import pytest
 from deep_classiflie.viz import data as D
 
 
-@pytest.mark.parametrize(
-    ("label", "predicted", "expected"), [(1, 1, "TP"), (0, 0, "TN"), (0, 1, "FP"), (1, 0, "FN")]
-)
+@pytest.mark.parametrize(("label", "predicted", "expected"), [(1, 1, "TP"), (0, 0, "TN"), (0, 1, "FP"), (1, 0, "FN")])
 def test_confusion_class(label: int, predicted: int, expected: str) -> None:
     assert D.confusion_class(label, predicted) == expected
 
@@ -31,7 +29,19 @@ def test_confusion_class(label: int, predicted: int, expected: str) -> None:
         (42, ""),
         ("http://[::1", ""),
     ],
-    ids=["https", "upper-http", "javascript", "mixed-case-js", "data", "scheme-relative", "no-host", "ftp", "none", "int", "bad-ipv6"],
+    ids=[
+        "https",
+        "upper-http",
+        "javascript",
+        "mixed-case-js",
+        "data",
+        "scheme-relative",
+        "no-host",
+        "ftp",
+        "none",
+        "int",
+        "bad-ipv6",
+    ],
 )
 def test_only_http_urls_survive(url: object, expected: str) -> None:
     assert D.safe_url(url) == expected
@@ -54,12 +64,16 @@ def _rows(n: int) -> list[dict]:
 
 
 def _buckets(scope: str, ppv: list[float], acc: list[float]) -> list[dict]:
-    return [{"scope": scope, "bucket": b + 1, "n": 0, "ppv": p, "accuracy": a, "npv": 0.5} for b, (p, a) in enumerate(zip(ppv, acc, strict=True))]
+    return [
+        {"scope": scope, "bucket": b + 1, "n": 0, "ppv": p, "accuracy": a, "npv": 0.5}
+        for b, (p, a) in enumerate(zip(ppv, acc, strict=True))
+    ]
 
 
 def test_extreme_buckets_pick_max_and_min_skipping_undefined() -> None:
     buckets = D.bucket_index(
-        _buckets("non_tweet", [0.2, math.nan, 0.9, 0.9], [0.5, 0.1, 0.7, 0.8]) + _buckets("tweet", [None, 0.4], [0.6, 0.6])  # type: ignore[list-item]
+        _buckets("non_tweet", [0.2, math.nan, 0.9, 0.9], [0.5, 0.1, 0.7, 0.8])
+        + _buckets("tweet", [None, 0.4], [0.6, 0.6])  # type: ignore[list-item]
     )
     picks = {name: (scope, b) for name, scope, b in D.extreme_buckets(buckets)}
     assert picks["max PPV (non-tweets)"] == ("non_tweet", 3)  # tie 0.9/0.9: the lower bucket

@@ -62,11 +62,11 @@ def _check_site(out: Path) -> None:
 
 def test_site_build_without_jekyll(cli_store: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "site"
-    assert main([*cli_store, "site", "build", "--out", str(out), "--no-jekyll"]) == 0
+    assert main([*cli_store, "site", "build", "--out", str(out), "--no-jekyll"]) == 0, capsys.readouterr().err
     assert "plain HTML" in capsys.readouterr().out
     _check_site(out)
     # A rebuild replaces a folder this command built ...
-    assert main([*cli_store, "site", "build", "--out", str(out), "--no-jekyll"]) == 0
+    assert main([*cli_store, "site", "build", "--out", str(out), "--no-jekyll"]) == 0, capsys.readouterr().err
     # ... but never one it did not build.
     other = tmp_path / "precious"
     other.mkdir()
@@ -77,9 +77,13 @@ def test_site_build_without_jekyll(cli_store: list[str], tmp_path: Path, capsys:
 
 
 @pytest.mark.skipif(shutil.which("jekyll") is None, reason="jekyll is not installed (.ci/run installs it)")
-def test_site_build_with_jekyll_gives_the_same_pages(cli_store: list[str], tmp_path: Path) -> None:
-    assert main([*cli_store, "site", "build", "--out", str(tmp_path / "jekyll")]) == 0
-    assert main([*cli_store, "site", "build", "--out", str(tmp_path / "plain"), "--no-jekyll"]) == 0
+def test_site_build_with_jekyll_gives_the_same_pages(
+    cli_store: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*cli_store, "site", "build", "--out", str(tmp_path / "jekyll")]) == 0, capsys.readouterr().err
+    assert main([*cli_store, "site", "build", "--out", str(tmp_path / "plain"), "--no-jekyll"]) == 0, (
+        capsys.readouterr().err
+    )
     _check_site(tmp_path / "jekyll")
     strip = lambda p: re.sub(r"Built .*? UTC|id=\"[^\"]+\"|\"[0-9a-f-]{36}\"|p\d{4,}", "", p.read_text()).strip()  # noqa: E731
     for name in PAGES:
@@ -91,7 +95,7 @@ def test_dashboards_command_and_errors(
     cli_store: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "dash"
-    assert main([*cli_store, "dashboards", "--out", str(out)]) == 0
+    assert main([*cli_store, "dashboards", "--out", str(out)]) == 0, capsys.readouterr().err
     assert "wrote 3 explorers of model m2" in capsys.readouterr().out
     assert sorted(p.name for p in out.glob("*.html")) == [
         "current.div.html",
@@ -123,9 +127,11 @@ def test_unevaluated_model_is_a_clear_error(
     assert not (tmp_path / "s").exists()
 
 
-def test_site_serve_binds_loopback_and_serves_the_build(cli_store: list[str], tmp_path: Path) -> None:
+def test_site_serve_binds_loopback_and_serves_the_build(
+    cli_store: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "site"
-    assert main([*cli_store, "site", "build", "--out", str(out), "--no-jekyll"]) == 0
+    assert main([*cli_store, "site", "build", "--out", str(out), "--no-jekyll"]) == 0, capsys.readouterr().err
     server = make_server(out, 0)
     assert server.server_address[0] == "127.0.0.1"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
