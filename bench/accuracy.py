@@ -216,7 +216,13 @@ def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
     base, fit_s = baseline_probabilities(
         splits["train"], {"val": splits["val"], "scored": split}, use_meta=use_meta, weights=weights
     )
-    cuts = baseline_thresholds(splits["val"], base["val"], config.train.threshold_objective)
+    cuts = baseline_thresholds(
+        splits["val"],
+        base["val"],
+        config.train.threshold_objective,
+        bootstrap=config.train.threshold_bootstrap,
+        seed=config.train.seed,
+    )
     baseline = score(split, task_probabilities(base["scored"]), config.evaluate, cuts)
     row.update({f"baseline_{k}": v for k, v in baseline.items() if k in METRICS})
     row["baseline_seconds"] = round(fit_s)

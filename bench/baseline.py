@@ -50,10 +50,13 @@ def baseline_probabilities(
     return out, time.perf_counter() - started
 
 
-def baseline_thresholds(val: DatasetSplit, val_probabilities: np.ndarray, objective: str) -> dict[str, float]:
+def baseline_thresholds(
+    val: DatasetSplit, val_probabilities: np.ndarray, objective: str, *, bootstrap: int = 0, seed: int = 42
+) -> dict[str, float]:
     """The baseline's per-type cuts on validation (binary tasks), by the model's own rule."""
     from deep_classiflie.model.thresholds import choose_thresholds
 
     if val_probabilities.shape[1] != 2:
         return {}
-    return choose_thresholds(val.labels, val_probabilities[:, 1], val.type_ids, TYPE_IDS, objective)
+    p = val_probabilities[:, 1]
+    return choose_thresholds(val.labels, p, val.type_ids, TYPE_IDS, objective, bootstrap=bootstrap, seed=seed)

@@ -83,6 +83,8 @@ class HeadTrainConfig(Strict):
     class_weight: Literal["dataset", "balanced", "none"] = "dataset"
     # Binary tasks: decision threshold per statement type chosen on validation by this objective.
     threshold_objective: Literal["mcc", "f1", "youden", "accuracy", "fixed"] = "mcc"
+    # ... bagged: the median of the best cuts of this many bootstrap resamples of validation (0: the plain best)
+    threshold_bootstrap: int = Field(default=200, ge=0)
     hybrid: HybridConfig = HybridConfig()
     finetune: FinetuneConfig = FinetuneConfig()
 

@@ -4,6 +4,9 @@ A binary model's P(falsehood) is only comparable within a statement type: tweets
 differ in base rate and in how sure the model is, so one 0.5 cut can call no tweet a falsehood. The
 threshold of each type (``tweet``, ``non_tweet``) maximises an objective on the validation split (MCC by
 default); a type whose validation rows hold one class only takes the threshold of all rows.
+
+The best cut of one small validation set is noisy (a flat MCC curve with a lucky peak far from the bulk), so
+by default the cut is *bagged*: the median of the best cuts of ``bootstrap`` seeded resamples of the rows.
 """
 
 from __future__ import annotations
@@ -66,24 +69,50 @@ def choose_threshold(labels: np.ndarray, probabilities: np.ndarray, objective: s
     return float(np.clip(cuts[pick], 1e-6, 1.0))
 
 
+def bagged_threshold(
+    labels: np.ndarray, probabilities: np.ndarray, objective: str = "mcc", *, bootstrap: int = 200, seed: int = 0
+) -> float:
+    """The median of :func:`choose_threshold` over ``bootstrap`` seeded resamples (0: the plain best cut).
+
+    Resamples holding one class only are skipped; with none left, the plain best cut."""
+    y, p = np.asarray(labels), np.asarray(probabilities, dtype=np.float64)
+    if bootstrap <= 0 or objective == "fixed" or len(np.unique(y)) < 2:
+        return choose_threshold(y, p, objective)
+    rng = np.random.default_rng(seed)
+    cuts = []
+    for _ in range(bootstrap):
+        idx = rng.integers(0, len(y), len(y))
+        if len(np.unique(y[idx])) == 2:
+            cuts.append(choose_threshold(y[idx], p[idx], objective))
+    return float(np.median(cuts)) if cuts else choose_threshold(y, p, objective)
+
+
 def choose_thresholds(
     labels: np.ndarray,
     probabilities: np.ndarray,
     type_ids: np.ndarray,
     types: Mapping[str, int],
     objective: str = "mcc",
+    *,
+    bootstrap: int = 0,
+    seed: int = 0,
 ) -> dict[str, float]:
     """``{"all": t, "tweet": t, "non_tweet": t}`` for the types present in these (validation) rows.
 
-    ``types`` maps type name → type id (``dataset.types.TYPE_IDS``)."""
+    ``types`` maps type name → type id (``dataset.types.TYPE_IDS``); ``bootstrap`` > 0 bags each cut
+    (:func:`bagged_threshold`)."""
     y, p, t = np.asarray(labels), np.asarray(probabilities, dtype=np.float64), np.asarray(type_ids)
-    out = {"all": choose_threshold(y, p, objective)}
+
+    def choose(yy: np.ndarray, pp: np.ndarray) -> float:
+        return bagged_threshold(yy, pp, objective, bootstrap=bootstrap, seed=seed)
+
+    out = {"all": choose(y, p)}
     for name, tid in types.items():
         mask = t == tid
         if not mask.any():
             continue
         both = len(np.unique(y[mask])) == 2
-        out[name] = choose_threshold(y[mask], p[mask], objective) if both else out["all"]
+        out[name] = choose(y[mask], p[mask]) if both else out["all"]
     return out
 
 

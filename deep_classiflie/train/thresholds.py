@@ -40,8 +40,17 @@ def val_thresholds(
         meta = decode_meta(val.meta, val.meta_names) if val.meta is not None else None
         val_probabilities = classifier.predict_proba(val.texts, val.type_ids, meta)
     p = np.asarray(val_probabilities)[:, 1]
-    thresholds = choose_thresholds(val.labels, p, val.type_ids, TYPE_IDS, objective)
+    thresholds = choose_thresholds(
+        val.labels,
+        p,
+        val.type_ids,
+        TYPE_IDS,
+        objective,
+        bootstrap=config.train.threshold_bootstrap,
+        seed=config.train.seed,
+    )
     counts = {name: int((np.asarray(val.type_ids) == tid).sum()) for name, tid in TYPE_IDS.items()}
-    save_thresholds(folder, thresholds, objective=objective, info={"split": "val", "n": len(val), "counts": counts})
+    info = {"split": "val", "n": len(val), "counts": counts, "bootstrap": config.train.threshold_bootstrap}
+    save_thresholds(folder, thresholds, objective=objective, info=info)
     log.info("decision thresholds by %s on validation: %s", objective, thresholds)
     return thresholds

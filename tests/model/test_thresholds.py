@@ -64,3 +64,20 @@ def test_per_type_thresholds_fall_back_to_all_when_a_type_has_one_class() -> Non
     rows = row_thresholds(types, cuts, TYPE_IDS)
     assert rows.tolist() == [cuts["tweet"]] * 4 + [cuts["non_tweet"]] * 2
     assert row_thresholds(types, {}, TYPE_IDS).tolist() == [0.5] * 6
+
+
+def test_bagged_threshold_stays_in_a_planted_gap_and_ignores_a_lucky_peak() -> None:
+    from deep_classiflie.model.thresholds import bagged_threshold
+
+    # a clean gap 0.14..0.30: the bagged cut stays inside it
+    p = np.r_[np.linspace(0.30, 0.39, 10), np.linspace(0.05, 0.14, 10)]
+    y = np.r_[np.ones(10), np.zeros(10)].astype(int)
+    assert 0.14 < bagged_threshold(y, p, bootstrap=100, seed=1) <= 0.30
+    # overlapping scores (positives ~ N(0.6, 0.15), negatives ~ N(0.4, 0.15)) plus two lucky positives at
+    # the very top: bagging keeps the cut near the crossing (0.5), the same seed gives the same cut
+    rng = np.random.default_rng(0)
+    p = np.r_[rng.normal(0.6, 0.15, 60), rng.normal(0.4, 0.15, 60), 0.99, 0.98]
+    y = np.r_[np.ones(60), np.zeros(60), 1, 1].astype(int)
+    cut = bagged_threshold(y, p, bootstrap=200, seed=3)
+    assert 0.4 < cut < 0.6 and cut == bagged_threshold(y, p, bootstrap=200, seed=3)
+    assert bagged_threshold(y, p, bootstrap=0) == choose_threshold(y, p)
