@@ -62,6 +62,10 @@ class HybridConfig(Strict):
     tfidf: TfidfConfig = TfidfConfig()
     cs: list[float] = Field(default=[1.0], min_length=1)
     folds: int = Field(default=3, ge=2)
+    # average: the MLP and the linear model trained apart, logits mixed (1 - mix) · MLP + mix · linear;
+    # stack: the MLP trained on top of the linear model's out-of-fold logits (needs folds more LR fits).
+    combine: Literal["average", "stack"] = "average"
+    mix: float = Field(default=0.5, ge=0, le=1)
 
 
 class HeadTrainConfig(Strict):

@@ -30,7 +30,7 @@ from deep_classiflie.train.distributed import DistInfo, init_distributed
 from deep_classiflie.train.features import cached_features
 from deep_classiflie.train.finetune import fit
 from deep_classiflie.train.head import train_head_on_features
-from deep_classiflie.train.hybrid import build_linear_block
+from deep_classiflie.train.hybrid import average_head, build_linear_block
 from deep_classiflie.train.schedule import default_schedule, load_schedule, resolve_schedule
 from deep_classiflie.train.thresholds import val_thresholds
 from deep_classiflie_db.queries.models import register_model_version
@@ -174,8 +174,17 @@ def _head_only(
         pooling=enc_cfg.pooling,
         max_length=enc_cfg.max_length,
         on_epoch=on_epoch,
-        linear=linear,
+        linear=linear if config.train.hybrid.combine == "stack" else None,
     )
+    if linear is not None and config.train.hybrid.combine == "average":
+        result = average_head(
+            result,
+            linear,
+            splits["val"],
+            feats["val"],
+            mix=config.train.hybrid.mix,
+            smoothing=config.train.label_smoothing,
+        )
     head = ClassifierHead(result.head_config)
     head.load_state_dict(result.state_dict)
     model = FactClassifier(encoder.model, head).eval()

@@ -8,9 +8,12 @@ Instead:
 2. Pick the L2 strength ``C`` by k-fold cross-validation on the training split (log-loss of the held-out
    folds), never on validation; keep those out-of-fold logits.
 3. Refit on the whole training split: these weights become the head's ``extra_linear``.
-4. The MLP then trains with the linear logits as a fixed offset (``logits = MLP + gain ⊙ offset``):
-   out-of-fold logits on train (so the MLP learns what the linear model misses on unseen rows, not on
-   rows it memorised), the refit's logits on validation (for early stopping).
+4. ``combine: average`` (default): the MLP trains alone (early stopping on validation), and the head mixes
+   the logits, ``(1 - mix) · MLP + mix · linear`` (``mix`` 0.5, fixed, not tuned on validation): on
+   MediaEval and LIAR this beat stacking, which let the MLP dilute the stronger linear block.
+   ``combine: stack``: the MLP trains with the linear logits as a fixed offset (``MLP + gain ⊙ offset``):
+   out-of-fold logits on train (so it learns what the linear model misses on rows it did not see), the
+   refit's logits on validation.
 
 Class balancing: the split's per-row weights (oversampled copies or class weights), normalised to mean 1
 so they do not silently change the regularisation strength.
@@ -19,17 +22,19 @@ so they do not silently change the regularisation strength.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 
 from deep_classiflie.config import Config
 from deep_classiflie.core.errors import ModelError
 from deep_classiflie.dataset.types import DatasetSplit
+from deep_classiflie.model.head import ClassifierHead
 from deep_classiflie.model.sparse import ExtraFeatures, TfidfSettings, fit_extra_features
-from deep_classiflie.train.head import LinearBlock, training_weights
+from deep_classiflie.train.head import LinearBlock, TrainResult, evaluate_head, training_weights
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +47,7 @@ class LinearFit:
     bias: np.ndarray
     c: float
     cv_loss: dict[float, float]
-    train_oof_logits: np.ndarray  # [n_train, out_dim], each row from a model that did not see it
+    train_oof_logits: np.ndarray | None  # [n_train, out_dim], each row from a model that did not see it
 
     def logits(self, x: sp.csr_matrix) -> np.ndarray:
         """``[n, out_dim]`` logits of the refit model."""
@@ -80,8 +85,11 @@ def fit_linear(
     cs: list[float],
     folds: int,
     seed: int,
+    out_of_fold: bool = True,
 ) -> LinearFit:
-    """Steps 2 and 3 of the module docstring: ``C`` by cross-validation on train, out-of-fold logits, refit."""
+    """Steps 2 and 3 of the module docstring: ``C`` by cross-validation on train, out-of-fold logits, refit.
+
+    With one ``C`` and ``out_of_fold=False`` there is nothing to cross-validate: one fit."""
     from sklearn.model_selection import StratifiedKFold
 
     y = np.asarray(labels, dtype=np.int64)
@@ -99,7 +107,7 @@ def fit_linear(
     fold_index = list(splitter.split(np.zeros(len(y)), y))
     best_c, best_loss, best_oof = cs[0], float("inf"), np.zeros((len(y), out_dim), np.float32)
     cv_loss: dict[float, float] = {}
-    for c in cs:
+    for c in cs if (out_of_fold or len(cs) > 1) else []:
         oof = np.zeros((len(y), out_dim), dtype=np.float32)
         for tr, te in fold_index:
             model = _model(c, seed)
@@ -118,7 +126,7 @@ def fit_linear(
         bias=bias.reshape(out_dim),
         c=best_c,
         cv_loss=cv_loss,
-        train_oof_logits=best_oof,
+        train_oof_logits=best_oof if cv_loss else None,
     )
 
 
@@ -154,19 +162,57 @@ def build_linear_block(
         cs=config.train.hybrid.cs,
         folds=config.train.hybrid.folds,
         seed=config.train.seed,
+        out_of_fold=config.train.hybrid.combine == "stack",
     )
-    linear = LinearBlock(
-        weight=fit.weight,
-        bias=fit.bias,
-        offsets={train.name: fit.train_oof_logits, val.name: fit.logits(blocks["val"])},
-    )
+    offsets = {val.name: fit.logits(blocks["val"])}
+    if fit.train_oof_logits is not None:
+        offsets[train.name] = fit.train_oof_logits
+    linear = LinearBlock(weight=fit.weight, bias=fit.bias, offsets=offsets)
     info = {
         "extra_features": {
             "blocks": (["tfidf"] if settings else []) + (["meta"] if use_meta else []),
             "tfidf_vocabulary": featurizer.tfidf_dim,
             "meta_columns": len(featurizer.meta_names),
+            "combine": config.train.hybrid.combine,
+            "mix": config.train.hybrid.mix,
             "linear_c": fit.c,
             "linear_cv_loss": {str(k): round(v, 5) for k, v in fit.cv_loss.items()},
         }
     }
     return featurizer, linear, info
+
+
+def average_head(
+    result: TrainResult, linear: LinearBlock, val: DatasetSplit, val_feats: np.ndarray, *, mix: float, smoothing: float
+) -> TrainResult:
+    """Step 4 (``average``): the trained MLP head and the linear model as one hybrid head.
+
+    ``(1 - mix) · MLP + mix · linear`` is the head's own forward pass: the MLP's output layer scaled by
+    ``1 - mix``, the linear weights in ``extra_linear``, ``gain = mix``; validation metrics and
+    probabilities are recomputed for the mixture (the thresholds are chosen on them).
+    """
+    cfg = replace(result.head_config, extra_dim=int(linear.weight.shape[1]))
+    state = dict(result.state_dict)
+    state["classifier.weight"] = state["classifier.weight"] * (1.0 - mix)
+    state["classifier.bias"] = state["classifier.bias"] * (1.0 - mix)
+    state["extra_linear.weight"] = torch.as_tensor(linear.weight, dtype=torch.float32)
+    state["extra_linear.bias"] = torch.as_tensor(linear.bias, dtype=torch.float32)
+    state["extra_gain"] = torch.full((cfg.out_dim,), float(mix))
+    head = ClassifierHead(cfg)
+    head.load_state_dict(state)
+    metrics, probs = evaluate_head(
+        head,
+        torch.as_tensor(val_feats, dtype=torch.float32),
+        torch.as_tensor(val.type_ids, dtype=torch.long),
+        torch.as_tensor(val.labels, dtype=torch.long),
+        smoothing=smoothing,
+        offset=torch.as_tensor(linear.offsets[val.name], dtype=torch.float32),
+    )
+    return TrainResult(
+        state_dict=head.state_dict(),
+        head_config=cfg,
+        history=result.history,
+        best_epoch=result.best_epoch,
+        val_metrics=metrics,
+        val_probabilities=probs,
+    )
