@@ -61,7 +61,15 @@ TASK_SOURCES = {
     "mediaeval_3class": ["mediaeval"],
 }
 # Bench rows that are a task YAML with overrides: row name → (task, extra --set overrides).
-TASK_VARIANTS = {"liar_6way_credit": ("liar_6way_meta", ["dataset.use_credit_history=true"])}
+# The LIAR importer stores the five credit-history counts as separate meta keys (not under the task's
+# credit_history_key), so the leaky row one-hot encodes them as metadata (top values per count + other).
+CREDIT_KEYS = "barely_true_count,false_count,half_true_count,mostly_true_count,pants_on_fire_count"
+TASK_VARIANTS = {
+    "liar_6way_credit": (
+        "liar_6way_meta",
+        ["dataset.use_credit_history=true", f"dataset.meta_features=[{CREDIT_KEYS}]"],
+    )
+}
 LEAKY = {"liar_6way_credit"}
 # The metric a row is judged on (and its delta to the baseline).
 HEADLINE = {
