@@ -10,6 +10,9 @@ Exactly once, by construction:
    crash between a commit and the feed write is repaired by the next run, which rebuilds the feed first.
 4. Each document handed to a sink is recorded before the sink is touched, so a copy a crash left (an IPFS
    pin nobody recorded) is retired by the next run.
+5. A feed write goes to every sink or, when all already hold one document of the log as it stands, to none:
+   a crash between two sinks' writes is repaired by writing a new document to all of them, not to the one
+   behind (which would get another ``generated_at`` than the others).
 """
 
 from __future__ import annotations
@@ -182,34 +185,46 @@ def _retire_leftovers(engine: Engine, sink: Sink) -> None:
     mark_retired(engine, snapshot_ids=[int(r["id"]) for r in old])
 
 
-def _is_current(engine: Engine, sink: Sink, model_id: int, last_id: int | None) -> bool:
-    current = q.current_snapshot(engine, sink=sink.name)
-    return (
-        current is not None
-        and int(current["model_version_id"]) == model_id
-        and current["last_publication_id"] == last_id
-        and sink.holds(current["location"])
-    )
+def _in_step(engine: Engine, sinks: Sequence[Sink], model_id: int, last_id: int | None) -> bool:
+    """Whether every sink's current document reflects the log up to ``last_id`` and they are all one document.
+
+    One document (one sha256), not just one ``last_id``: a crash between two sinks' writes leaves the first
+    with a document the second never got, and a later write of the second alone would render another one
+    (another ``generated_at``), so two sinks would publish two feeds for good.
+    """
+    digests = set()
+    for sink in sinks:
+        current = q.current_snapshot(engine, sink=sink.name)
+        if (
+            current is None
+            or int(current["model_version_id"]) != model_id
+            or current["last_publication_id"] != last_id
+            or not sink.holds(current["location"])
+        ):
+            return False
+        digests.add(current["sha256"])
+    return len(digests) <= 1
 
 
 def write_feed(
     engine: Engine, model: LoadedModel, sinks: Sequence[Sink], *, feed_size: int, on_event: Event | None = None
 ) -> tuple[int | None, dict[str, str]]:
-    """Rebuild the feed from the log and hand it to every sink whose copy is older; (items, sink → location).
+    """Rebuild the feed from the log and hand it to every sink unless all hold it; (items, sink → location).
 
+    All sinks or none: when one is behind (or they hold different documents), one new document goes to every
+    sink, so that a run which completes leaves the same document everywhere, whatever a crash left.
     Per sink: 1) where the document will live, recorded as ``writing``; 2) put; 3) promoted to ``current``;
     4) older copies retired. A crash anywhere leaves a row the next run finds.
     """
     ctx = model.context
     last_id = q.last_publication_id(engine, model_version_id=ctx.model_id, channel=CHANNEL)
-    behind = [s for s in sinks if not _is_current(engine, s, ctx.model_id, last_id)]
-    if not behind:
+    if _in_step(engine, sinks, ctx.model_id, last_id):
         return None, {}
     items = q.feed_payloads(engine, model_version_id=ctx.model_id, channel=CHANNEL, limit=feed_size)
     content = render(feed_document(ctx, items, utcnow()))
     digest = hashlib.sha256(content).hexdigest()
     where: dict[str, str] = {}
-    for sink in behind:
+    for sink in sinks:
         location = sink.locate(content)
         snapshot = begin_snapshot(
             engine,

@@ -1,8 +1,10 @@
 """SIGKILL the publisher at seeded points ≥ 10 times, then run it to completion: the log and the feed equal an
-uninterrupted run's (nothing published twice, nothing lost), and IPFS holds exactly the current feed's pin."""
+uninterrupted run's (nothing published twice, nothing lost), and IPFS holds exactly the current feed's pin; and
+the one interleaving that once broke it (a crash between the file and the IPFS write), raised at that exact step."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import random
@@ -16,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from deep_classiflie.publish import run
 from deep_classiflie.publish.feed import CHANNEL
 from deep_classiflie.publish.run import feed_path, make_sinks, publish_once
 from deep_classiflie_db import migrate
@@ -120,3 +123,38 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(
     assert current is not None and ipfs.pins == {current["location"]}  # no pin leaked by a kill
     assert ipfs.blocks[current["location"]] == feed_path(store.config).read_bytes()
     assert not list(feed_path(store.config).parent.glob("*.tmp"))  # no half-written temp file left
+
+
+class Crash(BaseException):
+    """Stands for a SIGKILL at one exact step: nothing after it runs (not an Exception, so nothing catches it)."""
+
+
+def test_crash_between_two_sinks_then_resume_leaves_one_document(
+    engine: Engine, tiny_model_folder: Path, tmp_path: Path, ipfs: FakeIpfs, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The interleaving the random kills hit now and then: the last feed write reaches the file, not IPFS. The next
+    # run must not hand IPFS a document of its own (another generated_at): both sinks get one new document.
+    store = build_store(engine, tiny_model_folder, tmp_path, feed_every_batches=1000, sinks=["file", "ipfs"])
+    store.config.publish.ipfs.api_url = ipfs.url
+    ticks = iter(range(1000))
+    monkeypatch.setattr(run, "utcnow", lambda: dt.datetime(2026, 1, 1) + dt.timedelta(minutes=next(ticks)))
+    seen: list[str] = []
+
+    def kill_after_file_write(event: str) -> None:
+        seen.append(event)
+        if event == "feed-written file" and any(e.startswith("batch") for e in seen):  # the feed after the batches
+            raise Crash
+
+    with pytest.raises(Crash):
+        publish_once(store.engine, store.config, make_sinks(store.config), on_event=kill_after_file_write)
+    assert len(q.publication_log(store.engine, channel=CHANNEL)) == N_NEW  # all committed; only IPFS is behind
+
+    report = publish_once(store.engine, store.config, make_sinks(store.config))
+    file_now, ipfs_now = (q.current_snapshot(store.engine, sink=s) for s in ("file", "ipfs"))
+    assert file_now is not None and ipfs_now is not None
+    assert ipfs.blocks[ipfs_now["location"]] == feed_path(store.config).read_bytes()  # one document in both
+    assert file_now["sha256"] == ipfs_now["sha256"]
+    assert ipfs.pins == {ipfs_now["location"]}
+    assert report.published == 0 and set(report.locations) == {"file", "ipfs"}  # the repair rewrote both
+    again = publish_once(store.engine, store.config, make_sinks(store.config))
+    assert (again.feed_items, again.locations) == (None, {})  # in step now: nothing rewritten
