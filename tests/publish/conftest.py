@@ -87,14 +87,16 @@ def add_statements(
     return [ids[r["external_id"]] for r in rows]
 
 
-def build_store(engine: Engine, tiny_model_folder: Path, tmp_path: Path, **publish: object) -> PublishStore:
+def build_store(
+    engine: Engine, tiny_model_folder: Path, tmp_path: Path, *, n_new: int = N_NEW, **publish: object
+) -> PublishStore:
     """Old statements (the model's test split), new ones after them, a new retweet and claim, a registered model."""
     folder = tmp_path / "model"
     shutil.copytree(tiny_model_folder, folder)
     # Per-type thresholds the labels must follow: every tweet flagged, no speech flagged.
     (folder / THRESHOLDS_FILE).write_text(json.dumps({"thresholds": {"tweet": 1e-9, "non_tweet": 1.0}}))
     old = add_statements(engine, 0, N_OLD, day0=T0)
-    new = add_statements(engine, N_OLD, N_NEW, day0=T0 + dt.timedelta(days=N_OLD))
+    new = add_statements(engine, N_OLD, n_new, day0=T0 + dt.timedelta(days=N_OLD))
     retweet = add_statements(engine, 500, 1, day0=T0 + dt.timedelta(days=100), retweet=True)[0]
     add_statements(engine, 600, 1, day0=T0 + dt.timedelta(days=101), kind="label_source")  # a fact-checker's claim
     with engine.begin() as conn:

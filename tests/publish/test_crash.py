@@ -31,6 +31,8 @@ from tests.publish.ipfs_server import FakeIpfs
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = 10
 MAX_RUNS = 40  # bound on killed runs that end before their kill point
+# Enough new statements that ten killed runs cannot finish the work on a fast, idle machine (30 could).
+N_CRASH = 120
 CHILD_TIMEOUT_S = 300
 PUBLISHER = """
 import json, sys
@@ -60,7 +62,7 @@ def run_publisher(url: str, config: dict, kill_after: int | None, rng: random.Ra
                 break
             if kill_after is not None and seen >= kill_after:
                 # land inside the next step (scoring, the commit, a sink write), not at its edge
-                time.sleep(rng.uniform(0, 0.08))
+                time.sleep(rng.uniform(0, 0.02))
                 proc.send_signal(signal.SIGKILL)
                 proc.wait(timeout=CHILD_TIMEOUT_S)
                 return proc.returncode == -signal.SIGKILL
@@ -94,13 +96,15 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(
     # the uninterrupted run, on its own SQLite store
     reference_engine = make_engine(f"sqlite:///{tmp_path / 'reference.sqlite'}")
     migrate.upgrade(reference_engine)
-    reference = build_store(reference_engine, tiny_model_folder, tmp_path / "reference", **PUBLISH)
+    reference = build_store(reference_engine, tiny_model_folder, tmp_path / "reference", n_new=N_CRASH, **PUBLISH)
     publish_once(reference.engine, reference.config, make_sinks(reference.config))
     expected_log, expected_feed = log_and_feed(reference)
-    assert len(expected_log) == len(expected_feed) == N_NEW
+    assert len(expected_log) == len(expected_feed) == N_CRASH
     reference_engine.dispose()
 
-    store = build_store(engine, tiny_model_folder, tmp_path / "killed", **PUBLISH, sinks=["file", "ipfs"])
+    store = build_store(
+        engine, tiny_model_folder, tmp_path / "killed", n_new=N_CRASH, **PUBLISH, sinks=["file", "ipfs"]
+    )
     store.config.publish.ipfs.api_url = ipfs.url
     config = store.config.model_dump(mode="json")
     url = engine.url.render_as_string(hide_password=False)
@@ -118,7 +122,7 @@ def test_sigkill_at_random_points_then_resume_equals_uninterrupted(
     with engine.connect() as conn:
         n_pub = conn.execute(sa.select(sa.func.count()).select_from(publications)).scalar()
         n_pred = conn.execute(sa.select(sa.func.count()).select_from(predictions)).scalar()
-    assert n_pub == n_pred == N_NEW
+    assert n_pub == n_pred == N_CRASH
     current = q.current_snapshot(engine, sink="ipfs")
     assert current is not None and ipfs.pins == {current["location"]}  # no pin leaked by a kill
     assert ipfs.blocks[current["location"]] == feed_path(store.config).read_bytes()
