@@ -321,16 +321,23 @@ def miller_type(title: str) -> str:
     return "speech"
 
 
+def _dated_name(
+    pattern: re.Pattern[str], name: str, *, group: int, fmt: str
+) -> tuple[re.Match[str] | None, dt.datetime | None]:
+    """A file name's match of ``pattern`` and the date in its ``group`` (None for either when they do not parse)."""
+    m = pattern.match(name)
+    if m is None:
+        return None, None
+    try:
+        return m, dt.datetime.strptime(m.group(group), fmt)
+    except ValueError:
+        return m, None
+
+
 def parse_miller_center(files: Iterable[tuple[str, bytes]], *, config: IngestConfig) -> Iterator[Item]:
     """Miller Center speeches: ``Trump_speech_<i>_<Month D, YYYY>: <Title>.txt``; some mark ``THE PRESIDENT:``."""
     for name, data in files:
-        m = _MILLER_NAME.match(name)
-        date = None
-        if m is not None:
-            try:
-                date = dt.datetime.strptime(m.group(2), "%B %d, %Y")
-            except ValueError:
-                date = None
+        m, date = _dated_name(_MILLER_NAME, name, group=2, fmt="%B %d, %Y")
         if m is None or date is None:
             yield Reject(name, "file name is not 'Trump_speech_<i>_<Month D, YYYY>: <Title>.txt'", None)
             continue
@@ -357,13 +364,7 @@ def parse_miller_2017_2018(files: Iterable[tuple[str, bytes]], *, config: Ingest
     """Miller Center speeches 2017-18 as ``YYYY-MM-DD-<slug>.txt``, opened by a ``President: <name>`` line;
     some mark ``THE PRESIDENT:`` / ``TRUMP:`` turns among ``AUDIENCE:`` chants and hosts' questions."""
     for name, data in files:
-        m = _MILLER_DATED.match(name)
-        date = None
-        if m is not None:
-            try:
-                date = dt.datetime.strptime(m.group(1), "%Y-%m-%d")
-            except ValueError:
-                date = None
+        m, date = _dated_name(_MILLER_DATED, name, group=1, fmt="%Y-%m-%d")
         if m is None or date is None:
             yield Reject(name, "file name is not 'YYYY-MM-DD-<slug>.txt'", None)
             continue
