@@ -3,17 +3,20 @@
 1. Model: the offline all-MiniLM-L6-v2 encoder with a classification head (seeded; speed and convergence do not
    depend on how the head was trained), 2 threads.
 2. Statements: the first 20 claims of the Toronto Star list (``../shared/data``), cleaned as ingest cleans them.
-3. Ours: ``deep_classiflie.explain.attribution.attribute`` with the stage's config (``--batch-size`` statements per
-   captum call padded to the longest, weights without gradients, ``--adaptive``: start at ``--min-steps`` and
-   redo only statements whose delta is over the tolerance).
+3. Ours: ``deep_classiflie.explain.attribution.attribute`` with the stage's config: ``--precision`` (auto: the
+   path integral on a bf16 copy of the encoder where the CPU has native bf16 kernels; endpoints always fp32),
+   ``--batch-size`` statements per captum call padded to the longest, weights without gradients, ``--adaptive``:
+   every statement at ``--min-steps``, those whose delta is over ``--delta-tolerance`` redone at ``--n-steps``,
+   then doubled up to ``--max-steps``.
 4. Plain: captum ``LayerIntegratedGradients`` on the word-embedding layer with its defaults
    (``internal_batch_size=None``, gausslegendre), one statement at a time, baseline = pad for every non-special
    token, the model as loaded (weights requiring gradients).
 Each side runs one warm-up statement first; the two sides alternate for ``--rounds`` rounds, the best round counts.
-The convergence delta is captum's (absolute, on the logit; max over statements), also relative to |f(x) - f(b)|.
+The convergence delta is captum's definition, sum(attributions) - (f(x) - f(b)), absolute, on the logit, max over
+statements (also relative to |f(x) - f(b)|); ours takes f from the fp32 model whatever the path's precision.
 Wall seconds count; CPU seconds are printed too (the machine may be shared).
 
-Usage: ``nice -n 10 .venv/bin/python bench/explain.py [--n-steps 50] [--adaptive] [--rounds 2]``.
+Usage: ``nice -n 10 .venv/bin/python bench/explain.py [--n-steps 50] [--no-adaptive] [--precision fp32] [--rounds 2]``.
 Last line: ``RESULT ig_seconds_per_statement=… captum_default_seconds_per_statement=… speedup=…
 max_convergence_delta=… captum_max_convergence_delta=…``.
 """
@@ -118,6 +121,8 @@ def main() -> None:
     ap.add_argument("--internal-batch-size", type=int, default=None)
     ap.add_argument("--adaptive", action=argparse.BooleanOptionalAction, default=ExplainConfig().adaptive)
     ap.add_argument("--min-steps", type=int, default=ExplainConfig().min_steps)
+    ap.add_argument("--max-steps", type=int, default=ExplainConfig().max_steps)
+    ap.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=ExplainConfig().precision)
     ap.add_argument("--delta-tolerance", type=float, default=ExplainConfig().delta_tolerance)
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
@@ -135,6 +140,8 @@ def main() -> None:
         internal_batch_size=args.internal_batch_size,
         adaptive=args.adaptive,
         min_steps=args.min_steps,
+        max_steps=args.max_steps,
+        precision=args.precision,
         delta_tolerance=args.delta_tolerance,
     )
     n_tokens = [len(clf.tokenizer(t)["input_ids"]) for t in texts]

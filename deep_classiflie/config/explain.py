@@ -12,15 +12,20 @@ from deep_classiflie.config.base import Strict
 class ExplainConfig(Strict):
     """How a prediction is attributed to the statement's words and what its card shows.
 
-    ``n_steps`` is the number of Riemann steps of integrated gradients (the original used 500). With
-    ``adaptive`` on, a statement is first attributed with ``min_steps`` and redone with ``n_steps`` only when its
-    convergence delta is over ``delta_tolerance × max(|f(x) - f(baseline)|, 0.001)``.
+    ``n_steps`` is the number of integration steps of integrated gradients (the original used 500). With
+    ``adaptive`` on, every statement is first attributed with ``min_steps``; one whose convergence delta is over
+    ``delta_tolerance × max(|f(x) - f(baseline)|, 1)`` is redone with ``n_steps``, then twice that, and so on up to
+    ``max_steps``, keeping its best pass: steps go where the integral needs them. ``precision``:
+    where the path integral runs (``auto``: bf16 on CPUs with native bf16 matrix kernels, else fp32); the
+    endpoints f(x) and f(baseline), and so the reported delta, always come from the fp32 model.
     """
 
     n_steps: int = Field(default=50, ge=2, le=5000)
-    adaptive: bool = False
-    min_steps: int = Field(default=16, ge=2)
-    delta_tolerance: float = Field(default=0.01, gt=0)
+    adaptive: bool = True
+    min_steps: int = Field(default=25, ge=2)
+    max_steps: int = Field(default=200, ge=2, le=20000)
+    delta_tolerance: float = Field(default=0.02, gt=0)
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
     # Interpolation points per forward pass (captum's ``internal_batch_size``); None = all steps of a batch at once.
     internal_batch_size: int | None = Field(default=None, ge=1)
     # Statements attributed together in one batched pass (padded to the longest of the batch); a batch closes

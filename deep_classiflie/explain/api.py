@@ -172,6 +172,7 @@ def _card(
             "target": c.target_name(attr.target, classifier.num_classes),
             "baseline": config.baseline,
             "n_steps": attr.n_steps,
+            "precision": attr.precision,
             "integration": config.method,
             "normalisation": config.normalisation,
             "delta": attr.delta,

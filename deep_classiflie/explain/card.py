@@ -9,7 +9,7 @@ Schema 1 (keys are only ever added, never renamed)::
      "bucket": {"bucket", "n", "accuracy", "ppv", "npv"} | null,
      "global_metrics": {scope: {metric: value}},
      "similar": [{"statement_id", "text", "label", "date", "distance"}],
-     "attribution": {"method", "target", "baseline", "n_steps", "normalisation", "delta"}}
+     "attribution": {"method", "target", "baseline", "n_steps", "precision", "normalisation", "delta", …}}
 
 Word scores are normalised attributions: positive pushes toward the attributed output (binary: "likely
 falsehood"), negative away from it.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -10,14 +11,20 @@ import torch
 
 from deep_classiflie.config.explain import ExplainConfig
 from deep_classiflie.core.errors import ModelError
-from deep_classiflie.explain.attribution import attribute, baseline_ids
+from deep_classiflie.explain.attribution import attribute, baseline_ids, path_model, step_schedule, tolerance
 from deep_classiflie.model.classifier import Classifier
+from deep_classiflie.model.precision import native_bf16, resolve_precision
 from tests.explain.conftest import tiny_classifier
 
 TEXTS = ["fake news about the wall", "the tax jobs, china!", "big"]
 TYPES = np.array([0, 1, 1])
 # Completeness must hold to this (absolute, on the logit); the wrong-baseline/target gaps below are far larger.
 TOL = 2e-3
+
+
+def fp32(**settings: Any) -> ExplainConfig:
+    """fp32 and a fixed step count: results that do not depend on the CPU (bf16 kernels) or on a tolerance."""
+    return ExplainConfig(**{"precision": "fp32", "adaptive": False, **settings})
 
 
 def _logit(clf: Classifier, ids: torch.Tensor, mask: torch.Tensor, types: torch.Tensor, target: int = 0) -> float:
@@ -32,7 +39,7 @@ def _encoded(clf: Classifier, text: str) -> tuple[torch.Tensor, torch.Tensor, to
 
 
 def test_one_score_per_token_and_deterministic(classifier: Classifier) -> None:
-    cfg = ExplainConfig(n_steps=20)
+    cfg = fp32(n_steps=20)
     first = attribute(classifier, TEXTS, TYPES, cfg)
     again = attribute(classifier, TEXTS, TYPES, cfg)
     for text, a, b in zip(TEXTS, first, again, strict=True):
@@ -46,7 +53,7 @@ def test_one_score_per_token_and_deterministic(classifier: Classifier) -> None:
 def test_completeness_against_an_independent_forward_pass(classifier: Classifier, baseline: str) -> None:
     """sum(attributions) = f(x) - f(baseline) - delta, with f computed here, not by the code under test."""
     text = TEXTS[0]
-    (a,) = attribute(classifier, [text], TYPES[:1], ExplainConfig(n_steps=50, baseline=baseline))
+    (a,) = attribute(classifier, [text], TYPES[:1], fp32(n_steps=50, baseline=baseline))
     ids, mask, special = _encoded(classifier, text)
     types = torch.tensor([0])
     fx = _logit(classifier, ids, mask, types)
@@ -69,15 +76,15 @@ def test_tolerance_catches_a_wrong_baseline(classifier: Classifier) -> None:
     (BERT's pad embedding is the zero vector, so the pad and zeros baselines coincide there.)
     """
     text = TEXTS[0]
-    (pad,) = attribute(classifier, [text], TYPES[:1], ExplainConfig(n_steps=50, baseline="pad"))
-    (mask,) = attribute(classifier, [text], TYPES[:1], ExplainConfig(n_steps=50, baseline="mask"))
+    (pad,) = attribute(classifier, [text], TYPES[:1], fp32(n_steps=50, baseline="pad"))
+    (mask,) = attribute(classifier, [text], TYPES[:1], fp32(n_steps=50, baseline="mask"))
     assert abs(pad.baseline_value - mask.baseline_value) > 10 * TOL
     assert abs(pad.scores.sum() - (mask.target_value - mask.baseline_value)) > 5 * TOL
 
 
 def test_multiclass_attributes_the_predicted_class(encoder_path: Path) -> None:
     clf = tiny_classifier(encoder_path, num_classes=3, seed=3)
-    (a,) = attribute(clf, [TEXTS[1]], TYPES[1:2], ExplainConfig(n_steps=50))
+    (a,) = attribute(clf, [TEXTS[1]], TYPES[1:2], fp32(n_steps=50))
     ids, mask, _ = _encoded(clf, TEXTS[1])
     with torch.no_grad():
         logits = clf.model(ids, mask, torch.tensor([1]))[0]
@@ -86,15 +93,15 @@ def test_multiclass_attributes_the_predicted_class(encoder_path: Path) -> None:
     assert abs(a.scores.sum() - (a.target_value - a.baseline_value)) < TOL
     # another class's attribution sums to that class's own difference, which is not the predicted one's
     other = (a.target + 1) % 3
-    (b,) = attribute(clf, [TEXTS[1]], TYPES[1:2], ExplainConfig(n_steps=50), targets=[other])
+    (b,) = attribute(clf, [TEXTS[1]], TYPES[1:2], fp32(n_steps=50), targets=[other])
     assert b.target == other and abs(b.scores.sum() - (b.target_value - b.baseline_value)) < TOL
     assert abs(b.scores.sum() - a.scores.sum()) > 5 * TOL
 
 
 def test_batched_equals_one_at_a_time(classifier: Classifier) -> None:
     """Padding to the longest of a batch and the internal batch size do not change attributions."""
-    cfg_batched = ExplainConfig(n_steps=20, batch_size=3, internal_batch_size=16)
-    cfg_single = ExplainConfig(n_steps=20, batch_size=1)
+    cfg_batched = fp32(n_steps=20, batch_size=3, internal_batch_size=16)
+    cfg_single = fp32(n_steps=20, batch_size=1)
     batched = attribute(classifier, TEXTS, TYPES, cfg_batched)
     single = attribute(classifier, TEXTS, TYPES, cfg_single)
     for a, b in zip(batched, single, strict=True):
@@ -104,18 +111,68 @@ def test_batched_equals_one_at_a_time(classifier: Classifier) -> None:
 
 def test_adaptive_steps_stop_once_under_tolerance(classifier: Classifier) -> None:
     loose = attribute(
-        classifier, TEXTS, TYPES, ExplainConfig(n_steps=64, adaptive=True, min_steps=8, delta_tolerance=0.5)
+        classifier, TEXTS, TYPES, fp32(n_steps=64, adaptive=True, min_steps=8, max_steps=256, delta_tolerance=0.5)
     )
     assert {a.n_steps for a in loose} == {8}
     strict = attribute(
-        classifier, TEXTS, TYPES, ExplainConfig(n_steps=64, adaptive=True, min_steps=8, delta_tolerance=1e-12)
+        classifier, TEXTS, TYPES, fp32(n_steps=64, adaptive=True, min_steps=8, max_steps=256, delta_tolerance=1e-12)
     )
-    assert {a.n_steps for a in strict} == {64}
+    # redone at 64, 128, 256; each keeps its best pass, which is never worse than the first one
+    assert {a.n_steps for a in strict} <= {8, 64, 128, 256} and max(a.n_steps for a in strict) > 8
+    for first, best in zip(loose, strict, strict=True):
+        assert abs(best.delta) <= abs(first.delta)
+
+
+def test_step_schedule() -> None:
+    assert step_schedule(fp32(n_steps=50)) == [50]
+    assert step_schedule(fp32(n_steps=50, adaptive=True, min_steps=25, max_steps=200)) == [25, 50, 100, 200]
+    assert step_schedule(fp32(n_steps=50, adaptive=True, min_steps=50, max_steps=150)) == [50, 100]
+    assert step_schedule(fp32(n_steps=500, adaptive=True, min_steps=25, max_steps=200)) == [25, 500]
+
+
+def test_tolerance_is_relative_to_the_gap_with_a_floor_of_one_logit() -> None:
+    cfg = fp32(delta_tolerance=0.02)
+    np.testing.assert_allclose(tolerance(cfg, torch.tensor([0.1, -0.5, 3.0, -10.0])), [0.02, 0.02, 0.06, 0.2])
+
+
+def test_bf16_path_agrees_with_fp32_and_reports_the_delta_against_fp32_endpoints(classifier: Classifier) -> None:
+    """The bf16 path: same tokens, attributions close to fp32's, endpoints and delta from the fp32 model."""
+    exact = attribute(classifier, TEXTS, TYPES, fp32(n_steps=50))
+    fast = attribute(classifier, TEXTS, TYPES, fp32(n_steps=50, precision="bf16"))
+    for text, e, f in zip(TEXTS, exact, fast, strict=True):
+        assert f.precision == "bf16" and e.precision == "fp32"
+        np.testing.assert_array_equal(e.input_ids, f.input_ids)
+        # endpoints are the fp32 model's, to the last digit
+        assert f.target_value == pytest.approx(e.target_value, abs=1e-6)
+        assert f.baseline_value == pytest.approx(e.baseline_value, abs=1e-6)
+        # the delta is measured against them
+        assert f.scores.sum() - (f.target_value - f.baseline_value) == pytest.approx(f.delta, abs=1e-6)
+        # bf16 rounding moves the scores a little, not their story
+        scale = np.abs(e.scores).max()
+        assert np.abs(f.scores - e.scores).max() < 0.1 * scale, text
+        if len(e.scores) > 3:
+            assert np.corrcoef(e.scores, f.scores)[0, 1] > 0.95, text
+
+
+def test_bf16_copy_leaves_the_model_as_it_was(classifier: Classifier) -> None:
+    encoder = classifier.model.encoder
+    attn = encoder.config._attn_implementation
+    attribute(classifier, TEXTS[:1], TYPES[:1], fp32(n_steps=4, precision="bf16"))
+    assert all(p.dtype == torch.float32 for p in classifier.model.parameters())
+    assert encoder.config._attn_implementation == attn
+    copy = path_model(classifier.model, "bf16").encoder
+    assert copy is not encoder and next(copy.parameters()).dtype == torch.bfloat16
+    assert path_model(classifier.model, "bf16").encoder is copy  # made once per model
+
+
+def test_auto_precision_follows_the_cpu() -> None:
+    assert resolve_precision("auto") == ("bf16" if native_bf16() else "fp32")
+    assert resolve_precision("fp32") == "fp32" and resolve_precision("bf16") == "bf16"
 
 
 def test_weights_get_no_gradients_and_are_restored(classifier: Classifier) -> None:
     before = [p.requires_grad for p in classifier.model.parameters()]
-    attribute(classifier, TEXTS[:1], TYPES[:1], ExplainConfig(n_steps=4))
+    attribute(classifier, TEXTS[:1], TYPES[:1], fp32(n_steps=4))
     assert [p.requires_grad for p in classifier.model.parameters()] == before
     assert all(p.grad is None for p in classifier.model.parameters())
 
@@ -132,10 +189,10 @@ def test_hybrid_extra_block_passes_through_as_a_constant(classifier: Classifier)
     head.forward = hybrid  # type: ignore[method-assign]
     try:
         extra = torch.tensor([[1.0, 2.0], [-3.0, 0.5], [0.0, 0.0]])
-        with_extra = attribute(classifier, TEXTS, TYPES, ExplainConfig(n_steps=20), extra=extra)
+        with_extra = attribute(classifier, TEXTS, TYPES, fp32(n_steps=20), extra=extra)
     finally:
         head.forward = original  # type: ignore[method-assign]
-    plain = attribute(classifier, TEXTS, TYPES, ExplainConfig(n_steps=20))
+    plain = attribute(classifier, TEXTS, TYPES, fp32(n_steps=20))
     for a, b, e in zip(with_extra, plain, extra.sum(-1).tolist(), strict=True):
         assert a.target_value == pytest.approx(b.target_value + e, abs=1e-5)
         np.testing.assert_allclose(a.scores, b.scores, atol=1e-5)
@@ -158,7 +215,7 @@ def test_albert_encoder_with_a_smaller_embedding(tiny_albert_path: Path) -> None
         folder=tiny_albert_path,
         encoder_path=tiny_albert_path,
     )
-    (a,) = attribute(clf, [TEXTS[0]], TYPES[:1], ExplainConfig(n_steps=50))
+    (a,) = attribute(clf, [TEXTS[0]], TYPES[:1], fp32(n_steps=50))
     assert abs(a.scores.sum() - (a.target_value - a.baseline_value)) < TOL
 
 
@@ -174,7 +231,7 @@ def test_a_missing_mask_token_is_a_clear_error(classifier: Classifier) -> None:
 
 def test_truncated_statement_scores_only_what_the_model_saw(encoder_path: Path) -> None:
     clf = tiny_classifier(encoder_path, max_length=8)
-    (a,) = attribute(clf, ["the wall " * 20], TYPES[:1], ExplainConfig(n_steps=8))
+    (a,) = attribute(clf, ["the wall " * 20], TYPES[:1], fp32(n_steps=8))
     assert a.scores.shape == (8,)
 
 

@@ -127,7 +127,9 @@ def test_cards_match_the_golden_file(sqlite_engine: Engine, encoder_path: Path, 
     """A fixed (untrained, seeded) tiny model, so the golden file depends on the explain stage only."""
     fixed, row, clf = fixed_in_store(sqlite_engine, encoder_path, tmp_path)
     _store_evaluation(sqlite_engine, fixed)
-    cards = build_cards(sqlite_engine, row, clf, _items(fixed), ExplainConfig(n_steps=32))
+    # fp32, fixed steps: the golden numbers must not depend on whether this CPU has bf16 kernels
+    config = ExplainConfig(n_steps=32, adaptive=False, precision="fp32")
+    cards = build_cards(sqlite_engine, row, clf, _items(fixed), config)
     assert (tmp_path / "model" / "explain_cache").is_dir()  # training features cached beside the model
     stable = [_stable(c) for c in cards]
     if os.environ.get("DC_UPDATE_GOLDEN"):
