@@ -21,7 +21,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", help="model version name or id to serve (default: the active one, else the newest)")
     p.add_argument("--host", help="address to bind (default serve.host: 127.0.0.1)")
     p.add_argument("--port", type=int, help="port (default serve.port: 8000)")
-    p.add_argument("--backend", help="inference backend: torch | torch-int8 | onnx | onnx-int8 (default serve.backend)")
+    p.add_argument(
+        "--backend",
+        help="inference backend: auto | torch | torch-bf16 | torch-int8 | onnx | onnx-int8 (default serve.backend)",
+    )
     p.set_defaults(func=serve)
 
 
@@ -60,6 +63,7 @@ def serve(ctx: Context, args: argparse.Namespace) -> int:
         host=config.serve.host,
         port=config.serve.port,
         log_level="info",
+        access_log=config.serve.access_log,
         timeout_keep_alive=int(config.serve.keep_alive_s),
     )
     return 0

@@ -48,15 +48,16 @@ def torch_dtype(precision: str) -> torch.dtype:
     return torch.bfloat16 if resolve_precision(precision) == "bf16" else torch.float32
 
 
-def encoder_copy(encoder: nn.Module, dtype: torch.dtype, *, attention: str = "eager") -> nn.Module:
-    """A frozen, eval-mode copy of ``encoder`` in ``dtype`` with the given attention implementation.
+def encoder_copy(encoder: nn.Module, dtype: torch.dtype, *, attention: str | None = "eager") -> nn.Module:
+    """A frozen, eval-mode copy of ``encoder`` in ``dtype`` with the given attention implementation (``None``:
+    the encoder's own; PyTorch's fused attention is the fastest for forward passes alone).
 
     The original keeps its weights, dtype and attention (the prediction path and other threads use it).
     """
     clone: Any = copy.deepcopy(encoder)
     clone.to(dtype)
     setter = getattr(clone, "set_attn_implementation", None)
-    if setter is not None:
+    if setter is not None and attention is not None:
         # an encoder class without that implementation keeps its own
         with contextlib.suppress(ValueError, ImportError):
             setter(attention)

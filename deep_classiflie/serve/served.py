@@ -24,7 +24,8 @@ from deep_classiflie.config.serve import ServeConfig
 from deep_classiflie.core.errors import DeepClassiflieError
 from deep_classiflie.evaluate.buckets import BucketTable
 from deep_classiflie.model.classifier import Classifier
-from deep_classiflie.serve.backends import Backend, cpu_threads, make_backend
+from deep_classiflie.serve.backends import Backend, cpu_threads
+from deep_classiflie.serve.select import choose_backend
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,8 @@ class Served:
     buckets: BucketTable | None = None
     metrics: dict[str, dict[str, float | None]] = field(default_factory=dict)
     rules: NormaliseConfig = field(default_factory=NormaliseConfig)
+    # Why this backend serves (serve.backend: auto → the agreement figures that decided it).
+    backend_choice: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._bucket_rows: dict[str, tuple[list[float], list[dict[str, Any]]]] | None = None
@@ -72,6 +75,7 @@ class Served:
         out = {k: self.model.get(k) for k in MODEL_KEYS}
         out.update(
             backend=self.backend.name,
+            backend_choice=self.backend_choice,
             thresholds=dict(self.classifier.thresholds),
             default_threshold=self.classifier.default_threshold,
             metrics=self.metrics,
@@ -101,17 +105,18 @@ def load_served(engine: Engine, ref: str | int | None, config: ServeConfig, *, d
     table = load_bucket_table(engine, model_version_id=version_id)
     metrics = global_metrics(latest_metrics(engine, model_version_id=version_id, split="test"))
     classifier.batch_size = max(classifier.batch_size, config.batching.max_batch_size)
-    backend = make_backend(
-        classifier,
-        config.backend,
-        cache_dir=data_dir / "serve" / "onnx",
-        weights_sha256=str(row["weights_sha256"]),
-        threads=cpu_threads(config.threads),
+    backend, choice = choose_backend(
+        engine, row, classifier, config, cache_dir=data_dir / "serve" / "onnx", threads=cpu_threads(config.threads)
     )
     warm = [{"statement_type": "tweet"}, {"statement_type": "speech"}]
     backend.predict(["warm up the backend", "a second statement"], np.array([0, 1]), warm)
     return Served(
-        model=row, classifier=classifier, backend=backend, buckets=table if table.by_scope else None, metrics=metrics
+        model=row,
+        classifier=classifier,
+        backend=backend,
+        buckets=table if table.by_scope else None,
+        metrics=metrics,
+        backend_choice=choice,
     )
 
 

@@ -17,7 +17,7 @@ from tests.serve.conftest import Trained
 from tests.train.conftest import make_split
 
 # max |Δp| allowed vs fp32 PyTorch, per backend
-BOUNDS = {"torch": 1e-5, "onnx": 1e-4, "torch-int8": 0.05, "onnx-int8": 0.05}
+BOUNDS = {"torch": 1e-5, "torch-bf16": 0.02, "onnx": 1e-4, "torch-int8": 0.05, "onnx-int8": 0.05}
 
 
 @pytest.mark.parametrize("name", BACKENDS)
@@ -52,7 +52,7 @@ def test_onnx_export_is_cached_by_weights(trained: Trained, tmp_path: Path) -> N
 def test_unknown_backend_is_a_clear_error(trained: Trained, tmp_path: Path) -> None:
     from deep_classiflie.core.errors import ModelError
 
-    with pytest.raises(ModelError, match="use one of: torch, torch-int8, onnx, onnx-int8"):
+    with pytest.raises(ModelError, match="use one of: torch, torch-bf16, torch-int8, onnx, onnx-int8"):
         make_backend(
             load_classifier(trained.folder), "tensorrt", cache_dir=tmp_path, weights_sha256="0" * 64, threads=1
         )
