@@ -9,8 +9,9 @@ embeddings. The weights never get gradients (only the embeddings do). Speed leve
    on a bf16 copy of the encoder with plain (eager) attention, 2.5-3x faster than fp32; the endpoints f(x) and
    f(baseline) always come from the fp32 model as it predicts, so the reported convergence delta checks the
    attributions against the served model, bf16 rounding included;
-2. adaptive steps: every statement gets ``n_steps``; those whose delta is over the tolerance are redone with
-   twice the steps, up to ``max_steps``, and keep their best pass;
+2. adaptive steps (``auto``: with the bf16 path): every statement first gets ``min_steps``; those whose delta
+   is over the tolerance are redone with ``n_steps``, then twice that, up to ``max_steps``, and keep their best
+   pass (on fp32-only CPUs the redone statements cost more than the early stops save, so ``auto`` is off there);
 3. batches of similar token counts, padded only to the longest (``batch_size``, ``max_padding``).
 """
 
@@ -212,14 +213,19 @@ def _encode(classifier: Classifier, texts: list[str]) -> dict[str, torch.Tensor]
     return dict(enc)
 
 
-def step_schedule(config: ExplainConfig) -> list[int]:
-    """``[n_steps]``; with ``adaptive``, ``[min_steps, n_steps, 2·n_steps, 4·n_steps, …]`` up to ``max_steps``.
+def adaptive_on(config: ExplainConfig, precision: str) -> bool:
+    """``adaptive`` as given, or for ``auto``: on when the path integral runs in bf16 (``precision``, resolved)."""
+    return config.adaptive if isinstance(config.adaptive, bool) else precision == "bf16"
+
+
+def step_schedule(config: ExplainConfig, precision: str = "fp32") -> list[int]:
+    """``[n_steps]``; adaptive (see ``adaptive_on``): ``[min_steps, n_steps, 2·n_steps, …]`` up to ``max_steps``.
 
     Every statement gets the first pass; only those whose delta is still over the tolerance get the next, so a
     statement that converges early costs ``min_steps`` and a hard one gets more than ``n_steps``. Gausslegendre
     points do not nest, so each pass is computed afresh (the doubling bounds the total at under twice the last).
     """
-    if not config.adaptive:
+    if not adaptive_on(config, precision):
         return [config.n_steps]
     steps = [config.min_steps] if config.min_steps < config.n_steps else []
     steps.append(config.n_steps)
@@ -263,7 +269,8 @@ def _attribute_batch(
     deltas = torch.full((len(ids),), float("inf"), dtype=torch.float64)
     used = torch.zeros(len(ids), dtype=torch.int64)
     todo = torch.ones(len(ids), dtype=torch.bool)
-    for n_steps in step_schedule(config):
+    precision = "bf16" if lig.forward_func.dtype == torch.bfloat16 else "fp32"
+    for n_steps in step_schedule(config, precision):
         sel = todo.nonzero().squeeze(-1)
         extra_args = (mask[sel], types[sel], None if extra is None else extra[sel])
         attr = lig.attribute(
@@ -286,7 +293,6 @@ def _attribute_batch(
         if not todo.any():
             break
     # 3) per statement, the tokens the model saw (padding dropped).
-    precision = "bf16" if lig.forward_func.dtype == torch.bfloat16 else "fp32"
     results = []
     for r in range(len(ids)):
         keep_tokens = mask[r].bool()

@@ -130,6 +130,14 @@ def test_step_schedule() -> None:
     assert step_schedule(fp32(n_steps=500, adaptive=True, min_steps=25, max_steps=200)) == [25, 500]
 
 
+def test_adaptive_auto_follows_the_path_precision() -> None:
+    auto = ExplainConfig(n_steps=50, adaptive="auto", min_steps=25, max_steps=200)
+    assert step_schedule(auto, "bf16") == [25, 50, 100, 200]
+    assert step_schedule(auto, "fp32") == [50]
+    assert step_schedule(auto.model_copy(update={"adaptive": True}), "fp32") == [25, 50, 100, 200]
+    assert step_schedule(auto.model_copy(update={"adaptive": False}), "bf16") == [50]
+
+
 def test_tolerance_is_relative_to_the_gap_with_a_floor_of_one_logit() -> None:
     cfg = fp32(delta_tolerance=0.02)
     np.testing.assert_allclose(tolerance(cfg, torch.tensor([0.1, -0.5, 3.0, -10.0])), [0.02, 0.02, 0.06, 0.2])
