@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from deep_classiflie.config.base import Strict
 
@@ -65,7 +65,16 @@ class HybridConfig(Strict):
     # average: the MLP and the linear model trained apart, logits mixed (1 - mix) · MLP + mix · linear;
     # stack: the MLP trained on top of the linear model's out-of-fold logits (needs folds more LR fits).
     combine: Literal["average", "stack"] = "average"
-    mix: float = Field(default=0.5, ge=0, le=1)
+    # auto: the mix with the lowest out-of-fold log-loss on the training split (folds more MLP and LR fits;
+    # never tuned on validation); a number fixes it.
+    mix: float | Literal["auto"] = "auto"
+
+    @field_validator("mix")
+    @classmethod
+    def _mix_in_range(cls, value: float | str) -> float | str:
+        if isinstance(value, float | int) and not 0 <= value <= 1:
+            raise ValueError("train.hybrid.mix must be between 0 and 1, or auto")
+        return value
 
 
 class HeadTrainConfig(Strict):

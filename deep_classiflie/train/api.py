@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from sqlalchemy.engine import Engine
 
@@ -29,8 +30,9 @@ from deep_classiflie.train.batches import encode_split
 from deep_classiflie.train.distributed import DistInfo, init_distributed
 from deep_classiflie.train.features import cached_features
 from deep_classiflie.train.finetune import fit
-from deep_classiflie.train.head import train_head_on_features
+from deep_classiflie.train.head import LinearBlock, train_head_on_features, training_weights
 from deep_classiflie.train.hybrid import average_head, build_linear_block
+from deep_classiflie.train.mix import choose_mix, oof_head_logits
 from deep_classiflie.train.schedule import default_schedule, load_schedule, resolve_schedule
 from deep_classiflie.train.thresholds import val_thresholds
 from deep_classiflie_db.queries.models import register_model_version
@@ -177,12 +179,15 @@ def _head_only(
         linear=linear if config.train.hybrid.combine == "stack" else None,
     )
     if linear is not None and config.train.hybrid.combine == "average":
+        mix = config.train.hybrid.mix
+        if mix == "auto":
+            mix = auto_mix(config, splits["train"], feats["train"], linear, num_classes, block_info)
         result = average_head(
             result,
             linear,
             splits["val"],
             feats["val"],
-            mix=config.train.hybrid.mix,
+            mix=float(mix),
             smoothing=config.train.label_smoothing,
         )
     head = ClassifierHead(result.head_config)
@@ -190,6 +195,40 @@ def _head_only(
     model = FactClassifier(encoder.model, head).eval()
     info = {"best_epoch": result.best_epoch, **block_info}
     return model, encoder.tokenizer, result.history, result.val_metrics, info, featurizer, result.val_probabilities
+
+
+def auto_mix(
+    config: Config,
+    train: DatasetSplit,
+    train_feats: np.ndarray,
+    linear: LinearBlock,
+    num_classes: int,
+    block_info: dict[str, Any],
+) -> float:
+    """``train.hybrid.mix: auto`` (``deep_classiflie.train.mix``): the mix with the lowest out-of-fold log-loss on
+    the training split; the choice and the losses go into the model's training info."""
+    hybrid = config.train.hybrid
+    mlp_oof = oof_head_logits(
+        train,
+        train_feats,
+        config.train,
+        num_classes,
+        folds=hybrid.folds,
+        seed=config.train.seed,
+        pooling=config.encoder.pooling,
+        max_length=config.encoder.max_length,
+    )
+    weights = training_weights(train, config.train.class_weight)
+    mix, losses = choose_mix(mlp_oof, linear.offsets[train.name], train.labels, weights, num_classes)
+    block_info["extra_features"].update(
+        {
+            "mix": mix,
+            "mix_chosen_by": "out-of-fold log-loss on train",
+            "mix_oof_loss": {str(k): round(v, 5) for k, v in losses.items()},
+        }
+    )
+    log.info("hybrid mix %.1f by %d-fold out-of-fold log-loss on train %s", mix, hybrid.folds, losses)
+    return mix
 
 
 def shared_name(name: str, dist: DistInfo) -> str:

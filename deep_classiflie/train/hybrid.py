@@ -9,8 +9,9 @@ Instead:
    folds), never on validation; keep those out-of-fold logits.
 3. Refit on the whole training split: these weights become the head's ``extra_linear``.
 4. ``combine: average`` (default): the MLP trains alone (early stopping on validation), and the head mixes
-   the logits, ``(1 - mix) · MLP + mix · linear`` (``mix`` 0.5, fixed, not tuned on validation): on
-   MediaEval and LIAR this beat stacking, which let the MLP dilute the stronger linear block.
+   the logits, ``(1 - mix) · MLP + mix · linear`` (``mix: auto``: chosen by out-of-fold log-loss on the
+   training split, see ``deep_classiflie.train.mix``; never tuned on validation): on MediaEval and LIAR this
+   beat stacking, which let the MLP dilute the stronger linear block.
    ``combine: stack``: the MLP trains with the linear logits as a fixed offset (``MLP + gain ⊙ offset``):
    out-of-fold logits on train (so it learns what the linear model misses on rows it did not see), the
    refit's logits on validation.
@@ -59,7 +60,7 @@ def _logits(model: object, x: sp.csr_matrix, num_classes: int) -> np.ndarray:
     return raw.reshape(-1, 1) if num_classes == 2 else raw
 
 
-def _log_loss(logits: np.ndarray, y: np.ndarray, w: np.ndarray, num_classes: int) -> float:
+def weighted_log_loss(logits: np.ndarray, y: np.ndarray, w: np.ndarray, num_classes: int) -> float:
     if num_classes == 2:
         z = logits[:, 0]
         per = np.logaddexp(0.0, -z) * (y == 1) + np.logaddexp(0.0, z) * (y == 0)
@@ -68,6 +69,16 @@ def _log_loss(logits: np.ndarray, y: np.ndarray, w: np.ndarray, num_classes: int
         logp = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
         per = -logp[np.arange(len(y)), y]
     return float((per * w).sum() / w.sum())
+
+
+def fold_indices(labels: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified ``(fit rows, held-out rows)`` pairs: ``folds`` of them, fewer when a class has fewer rows."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = np.asarray(labels, dtype=np.int64)
+    n_folds = max(2, min(folds, int(np.bincount(y).min())))
+    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
+    return list(splitter.split(np.zeros(len(y)), y))
 
 
 def _model(c: float, seed: int) -> object:
@@ -90,8 +101,6 @@ def fit_linear(
     """Steps 2 and 3 of the module docstring: ``C`` by cross-validation on train, out-of-fold logits, refit.
 
     With one ``C`` and ``out_of_fold=False`` there is nothing to cross-validate: one fit."""
-    from sklearn.model_selection import StratifiedKFold
-
     y = np.asarray(labels, dtype=np.int64)
     present = np.unique(y)
     if len(present) != num_classes or present.tolist() != list(range(num_classes)):
@@ -102,9 +111,8 @@ def fit_linear(
     w = np.asarray(weights, dtype=np.float64)
     w = w / w.mean() if w.mean() > 0 else np.ones_like(w)
     out_dim = 1 if num_classes == 2 else num_classes
-    n_folds = max(2, min(folds, int(np.bincount(y).min())))
-    splitter = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=seed)
-    fold_index = list(splitter.split(np.zeros(len(y)), y))
+    fold_index = fold_indices(y, folds, seed)
+    n_folds = len(fold_index)
     best_c, best_loss, best_oof = cs[0], float("inf"), np.zeros((len(y), out_dim), np.float32)
     cv_loss: dict[float, float] = {}
     for c in cs if (out_of_fold or len(cs) > 1) else []:
@@ -113,7 +121,7 @@ def fit_linear(
             model = _model(c, seed)
             model.fit(x[tr], y[tr], sample_weight=w[tr])  # type: ignore[attr-defined]
             oof[te] = _logits(model, x[te], num_classes)
-        cv_loss[c] = _log_loss(oof, y, w, num_classes)
+        cv_loss[c] = weighted_log_loss(oof, y, w, num_classes)
         if cv_loss[c] < best_loss:
             best_c, best_loss, best_oof = c, cv_loss[c], oof
     model = _model(best_c, seed)
@@ -162,7 +170,7 @@ def build_linear_block(
         cs=config.train.hybrid.cs,
         folds=config.train.hybrid.folds,
         seed=config.train.seed,
-        out_of_fold=config.train.hybrid.combine == "stack",
+        out_of_fold=config.train.hybrid.combine == "stack" or config.train.hybrid.mix == "auto",
     )
     offsets = {val.name: fit.logits(blocks["val"])}
     if fit.train_oof_logits is not None:
