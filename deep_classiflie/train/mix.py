@@ -7,7 +7,8 @@ some tasks badly; tuning it on validation would make the validation figures opti
 1. the linear model's out-of-fold logits on train (``fit_linear``; each row from a model that did not see it);
 2. the MLP's out-of-fold logits on the same folds: one MLP per fold, trained on the other folds with early
    stopping on a tenth of those (``oof_head_logits``), so no held-out row influences the head that scores it;
-3. the mix on a grid of 0, 0.1, … 1 with the lowest weighted log-loss of the mixed out-of-fold logits
+3. the mix on a grid of 0, 0.1, … 0.9 (not 1: the encoder must reach the logits, or the explain stage's
+   attributions over the text embeddings would all be 0) with the lowest weighted log-loss of the mixed out-of-fold logits
    (``choose_mix``, pure); ties (to 6 decimals) go to the value nearest 0.5.
 
 Cost: ``folds`` more MLP fits on cached features (seconds to a minute on 2 cores).
@@ -26,7 +27,9 @@ from deep_classiflie.model.head import ClassifierHead
 from deep_classiflie.train.head import train_head_on_features
 from deep_classiflie.train.hybrid import fold_indices, weighted_log_loss
 
-MIX_GRID = tuple(i / 10 for i in range(11))
+# Up to 0.9, not 1: with mix 1 the encoder's vector would not reach the logits, and the explain stage's
+# integrated gradients (over the text embeddings) would give every word 0.
+MIX_GRID = tuple(i / 10 for i in range(10))
 
 
 def take(split: DatasetSplit, rows: np.ndarray, name: str) -> DatasetSplit:
