@@ -31,7 +31,7 @@ class ExplainConfig(Strict):
     internal_batch_size: int | None = Field(default=None, ge=1)
     # Statements attributed together in one batched pass (padded to the longest of the batch); a batch closes
     # early when padding would exceed ``max_padding`` of its tokens. 4 is near the best on both CPUs measured
-    # (bf16/AMX: 0.193 s vs 0.185 s at 16; fp32/AVX2: larger batches thrash the caches, see docs/explain.md).
+    # (bf16/AMX: 0.193 s vs 0.185 s at 16; fp32/AVX2: 16 ran at 0.65x the plain call, see docs/explain.md).
     batch_size: int = Field(default=4, ge=1)
     max_padding: float = Field(default=0.3, ge=0)
     method: Literal["riemann_trapezoid", "riemann_left", "riemann_right", "riemann_middle", "gausslegendre"] = (
