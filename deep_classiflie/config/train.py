@@ -11,7 +11,8 @@ from deep_classiflie.config.base import Strict
 
 
 class EncoderConfig(Strict):
-    """The transformer encoder: a local HF folder, or the offline MiniLM package when ``path`` is null."""
+    """The transformer encoder: a local HF folder, the name of a packaged encoder (``all-MiniLM-L6-v2``,
+    ``all-mpnet-base-v2``: ``deep_classiflie/model/packaged.py``), or the offline MiniLM when ``path`` is null."""
 
     path: Path | None = None
     max_length: int = Field(default=128, ge=8, le=512)

