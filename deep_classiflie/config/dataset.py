@@ -19,6 +19,10 @@ class FilterConfig(Strict):
 
     exact_hash: bool = True
     embedding: Literal["input", "contextual", "none"] = "input"
+    # The filter's own encoder (a local HF folder or a packaged encoder's name); null: the offline all-MiniLM-L6-v2
+    # the thresholds below were calibrated on, whatever encoder.path the classifier uses, so that changing the
+    # classifier's encoder never changes which statements the dataset holds.
+    encoder: str | None = None
     top_k: int = Field(default=20, ge=1)
     # Calibrated on all-MiniLM-L6-v2 and the shared Trump data: Toronto Star tweet claims vs the
     # tweets they quote (315 pairs) catch ~50% of those at 0.2 (input) / 0.3 (contextual) with no

@@ -175,7 +175,7 @@ def build_collection(engine: Engine, config: Config, *, encoder_loader: EncoderL
     task = load_task(cfg)  # 1)
     root = snapshots_root(config)
     needs_encoder = task.kind == "falsehood_binary" and cfg.filter.embedding != "none"
-    encoder = (encoder_loader or (lambda: load_encoder(config.encoder.path)))() if needs_encoder else None
+    encoder = (encoder_loader or (lambda: load_encoder(cfg.filter.encoder)))() if needs_encoder else None
     with engine.connect() as conn:
         key = input_key(config, task, q.store_fingerprint(conn), encoder.fingerprint() if encoder else None)
         if cfg.reuse_cache:  # 2)

@@ -100,3 +100,23 @@ def test_empty_store_says_what_to_ingest(sqlite_engine: Engine, tmp_path: Path, 
     with pytest.raises(DatasetError) as err:
         build_collection(sqlite_engine, _config(tmp_path), encoder_loader=loader)
     assert "ingest --source toronto_star" in (err.value.hint or "")
+
+
+def test_the_filter_uses_its_own_encoder_not_the_classifiers(
+    sqlite_engine: Engine, tmp_path: Path, tiny_encoder_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The filter's thresholds are calibrated on one encoder: choosing another classifier encoder must not change
+    which statements the dataset holds."""
+    seed_store(sqlite_engine)
+    asked: list[object] = []
+
+    def fake_load(path: object = None):
+        asked.append(path)
+        return load_encoder(tiny_encoder_path)
+
+    monkeypatch.setattr("deep_classiflie.dataset.build.load_encoder", fake_load)
+    one = build_collection(sqlite_engine, _config(tmp_path, "encoder.path=/no/such/encoder"))
+    two = build_collection(sqlite_engine, _config(tmp_path, "encoder.path=all-mpnet-base-v2"))
+    assert asked == [None, None] and two.reused and two.content_hash == one.content_hash
+    build_collection(sqlite_engine, _config(tmp_path, f"dataset.filter.encoder={tiny_encoder_path}"))
+    assert asked[-1] == str(tiny_encoder_path)
