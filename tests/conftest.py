@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import time
 import uuid
@@ -81,11 +82,56 @@ def mariadb_url() -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def mariadb_template() -> Iterator[tuple[str, list[str], list[str], list[str]] | None]:
+    """One MariaDB database migrated once per session: (name, tables, their CREATE statements, tables with rows).
+
+    Running every migration takes seconds on MariaDB; a test's store is a copy of this one's schema and rows
+    (``mariadb_engine``). ``None`` when the migrated schema holds views, triggers or routines, which a copy by
+    ``SHOW CREATE TABLE`` would miss: each test then migrates its own store."""
+    require_mariadb()
+    name = f"dc_template_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(MARIADB_ADMIN_URL + "/mysql")
+    with admin.begin() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+    engine = make_engine(f"{MARIADB_ADMIN_URL}/{name}")
+    try:
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            kinds = dict(conn.exec_driver_sql("SHOW FULL TABLES").all())
+            extras = conn.exec_driver_sql(
+                "SELECT (SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = DATABASE())"
+                " + (SELECT COUNT(*) FROM information_schema.routines WHERE routine_schema = DATABASE())"
+            ).scalar_one()
+            tables = sorted(t for t, kind in kinds.items() if kind == "BASE TABLE")
+            creates = [conn.exec_driver_sql(f"SHOW CREATE TABLE `{t}`").one()[1] for t in tables]
+            filled = [t for t in tables if conn.exec_driver_sql(f"SELECT COUNT(*) FROM `{t}`").scalar_one()]
+        simple = extras == 0 and all(kind == "BASE TABLE" for kind in kinds.values())
+        yield (name, tables, [re.sub(r" AUTO_INCREMENT=\d+", "", c) for c in creates], filled) if simple else None
+    finally:
+        engine.dispose()
+        with admin.begin() as conn:
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+
 @pytest.fixture
-def mariadb_engine(mariadb_url: str) -> Iterator[Engine]:
-    """A fresh, migrated MariaDB store."""
+def mariadb_engine(
+    mariadb_url: str, mariadb_template: tuple[str, list[str], list[str], list[str]] | None
+) -> Iterator[Engine]:
+    """A fresh, migrated MariaDB store: the session's migrated template copied (schema, foreign keys, rows)."""
     engine = make_engine(mariadb_url)
-    migrate.upgrade(engine)
+    if mariadb_template is None:
+        migrate.upgrade(engine)
+    else:
+        template, _tables, creates, filled = mariadb_template
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+            for ddl in creates:
+                conn.exec_driver_sql(ddl)
+            for table in filled:
+                conn.exec_driver_sql(f"INSERT INTO `{table}` SELECT * FROM `{template}`.`{table}`")
+            conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
     yield engine
     engine.dispose()
 

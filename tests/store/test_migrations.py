@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -9,6 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Engine
 
 from deep_classiflie_db import migrate
+from deep_classiflie_db.engine import make_engine
 from deep_classiflie_db.schema import metadata, sources, statements
 
 
@@ -51,3 +56,35 @@ def test_0002_keeps_rows_and_downgrades(engine: Engine) -> None:
         command.downgrade(cfg, "0001")
     assert "ix_statements_speaker_date" not in index_names()
     migrate.upgrade(engine)
+
+
+@pytest.mark.mariadb
+def test_the_copied_mariadb_test_store_equals_a_migrated_one(mariadb_engine: Engine) -> None:
+    """tests/conftest.py copies one migrated template per session: the copy must be what migrating gives."""
+    from tests.conftest import MARIADB_ADMIN_URL
+
+    name = f"dc_test_{uuid.uuid4().hex[:12]}"
+    admin = make_engine(MARIADB_ADMIN_URL + "/mysql")
+    with admin.begin() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    migrated = make_engine(f"{MARIADB_ADMIN_URL}/{name}")
+    try:
+        migrate.upgrade(migrated)
+
+        def describe(engine: Engine) -> dict[str, tuple[str, list[tuple[object, ...]]]]:
+            with engine.connect() as conn:
+                tables = [t for (t,) in conn.exec_driver_sql("SHOW TABLES")]
+                return {
+                    t: (
+                        re.sub(r" AUTO_INCREMENT=\d+", "", conn.exec_driver_sql(f"SHOW CREATE TABLE `{t}`").one()[1]),
+                        [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM `{t}`")],
+                    )
+                    for t in tables
+                }
+
+        assert describe(mariadb_engine) == describe(migrated)
+    finally:
+        migrated.dispose()
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.dispose()
