@@ -155,9 +155,16 @@ def run_study(
 
 
 def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
-    """The best complete trial (None before any has completed)."""
+    """The best complete trial (None before any has completed); on a tie the earliest trial wins.
+
+    Optuna's own ``study.best_trial`` asks the storage for the top value, and on MariaDB two tied
+    trials come back in whatever order the server picks, so two calls could name different trials.
+    """
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
-    return study.best_trial if complete else None
+    if not complete:
+        return None
+    sign = 1.0 if study.direction == optuna.study.StudyDirection.MAXIMIZE else -1.0
+    return max(complete, key=lambda t: (sign * float(t.value or 0.0), -t.number))
 
 
 def _remove_all_but(out_dir: Path, best: optuna.trial.FrozenTrial) -> None:

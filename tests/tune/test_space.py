@@ -110,3 +110,17 @@ def test_shipped_tune_jobs_validate() -> None:
         cfg = load_config(job)
         assert cfg.job == "tune" and cfg.tune.space, job
         check_space(cfg, cfg.tune.space)
+
+
+@pytest.mark.parametrize("direction", ["maximize", "minimize"])
+def test_best_trial_breaks_ties_by_the_earliest_trial(direction: str) -> None:
+    import optuna
+
+    from deep_classiflie.tune.study import best_trial
+
+    study = optuna.create_study(direction=direction)
+    assert best_trial(study) is None
+    for value in (0.5, 0.9, 0.9, 0.1) if direction == "maximize" else (0.5, 0.1, 0.1, 0.9):
+        study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=value))
+    best = best_trial(study)
+    assert best is not None and best.number == 1

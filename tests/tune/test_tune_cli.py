@@ -13,6 +13,7 @@ import yaml
 
 from deep_classiflie.cli.main import main
 from deep_classiflie.config import load_config
+from deep_classiflie.tune.study import best_trial
 from deep_classiflie_db import migrate
 from deep_classiflie_db.engine import make_engine
 from tests.dataset.helpers import seed_store
@@ -57,10 +58,14 @@ def _tune_and_report(tmp_path: Path, job: Path, url: str, capsys: pytest.Capture
     assert cfg.job == "train"
     study = optuna.load_study(study_name="s", storage=optuna.storages.RDBStorage(url, skip_compatibility_check=True))
     assert len(study.trials) == 3
-    assert cfg.train.lr == pytest.approx(study.best_params["train.lr"])
-    assert cfg.train.hidden_dim == study.best_params["train.hidden_dim"]
+    best_t = best_trial(study)
+    assert best_t is not None
+    assert best_t.value == max(t.value for t in study.trials if t.value is not None)
+    assert best_t.number == min(t.number for t in study.trials if t.value == best_t.value)  # ties: earliest
+    assert cfg.train.lr == pytest.approx(best_t.params["train.lr"])
+    assert cfg.train.hidden_dim == best_t.params["train.hidden_dim"]
     kept = sorted(p.name for p in (tmp_path / "runs" / "tune" / "s").glob("trial-*"))
-    assert kept == [f"trial-{study.best_trial.number:04d}"]  # only the best trial's model folder is kept
+    assert kept == [f"trial-{best_t.number:04d}"]  # only the best trial's model folder is kept
     assert migrate.current_revision(make_engine(url)) == migrate.head_revision(make_engine(url))  # store untouched
 
     assert main(["--config", str(job), "tune", "report"]) == 0
