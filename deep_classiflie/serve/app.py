@@ -29,6 +29,7 @@ from deep_classiflie.serve.recorder import PredictionRecorder
 from deep_classiflie.serve.routes import explain, health, models, predict
 from deep_classiflie.serve.served import ModelHolder, Served
 from deep_classiflie.serve.state import ServiceState
+from deep_classiflie.serve.threads import run_in_fresh_thread
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,9 @@ def build_state(
         config=config, engine=engine, holder=ModelHolder(), batcher=batcher, metrics=metrics, recorder=recorder
     )
     state.api_key = api_key
-    state.holder.swap(served if served is not None else state.load(ref))
+    if served is None:  # loaded off the main thread: see serve/threads.py
+        served = run_in_fresh_thread(lambda: state.load(ref), name="dc-load")
+    state.holder.swap(served)
     return state
 
 

@@ -13,6 +13,7 @@ from deep_classiflie.serve.deps import Current, Reader, State
 from deep_classiflie.serve.limits import check_statements
 from deep_classiflie.serve.routes.predict import cleaned
 from deep_classiflie.serve.schemas import ExplainRequest, ExplainResponse
+from deep_classiflie.serve.threads import run_in_fresh_thread
 
 router = APIRouter(tags=["explain"])
 
@@ -56,5 +57,6 @@ async def explain(body: ExplainRequest, state: State, served: Current) -> Explai
             )
             return cards
 
-    cards = await run_in_threadpool(run)
+    # In a thread that exits afterwards, so its OpenMP team does not outlive it (serve/threads.py).
+    cards = await run_in_threadpool(run_in_fresh_thread, run, name="dc-explain")
     return ExplainResponse(model=served.ref, cards=cards)  # type: ignore[arg-type]
