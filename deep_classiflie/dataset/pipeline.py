@@ -13,6 +13,7 @@ from deep_classiflie.core.errors import DatasetError
 from deep_classiflie.dataset.balance import balance_members
 from deep_classiflie.dataset.candidates import select_candidate_truths
 from deep_classiflie.dataset.convergence import converge_by_strata, words_by_type
+from deep_classiflie.dataset.editorial import strip_records
 from deep_classiflie.dataset.leakage import leakage_report, origin
 from deep_classiflie.dataset.located import located_origins, matched_by_source, transcript_matches
 from deep_classiflie.dataset.neighbours import embedding_exclusions, hash_exclusions, removed_at
@@ -137,6 +138,10 @@ def build_falsehood_members(
             hint="run `deep-classiflie ingest --source tweets` first, or widen dataset.truth_stream_types",
         )
     truths, exclusions, steps["filter"] = filter_truths(candidates, false_recs, cfg, embed)  # 2)
+    if cfg.strip_editorial:  # 2b) a fact-checker's insertions and elisions in quoted speech (editorial.py)
+        false_recs, f_stats = strip_records(false_recs, min_words=cfg.min_words)
+        truths, t_stats = strip_records(truths, min_words=cfg.min_words)
+        steps["editorial"] = {"falsehoods": f_stats, "truths": t_stats}
     if cfg.converge:  # 3)
         by = cfg.converge_by
 

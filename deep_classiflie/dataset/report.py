@@ -43,6 +43,16 @@ def format_report(info: dict[str, Any], *, months: bool = True) -> str:
                 f"  embedding ({f['embedding']}) < {f['threshold']}: {f['embedding_removed']} removed; kept {f['kept']}"
             )
             lines.append("  would remove at threshold: " + ", ".join(f"{k}: {v}" for k, v in f["sweep"].items()))
+    if "editorial" in steps:
+        e = steps["editorial"]
+        lines.append(
+            "editorial marks removed from spoken statements: "
+            + "; ".join(
+                f"{who} {v['changed']} changed ({v['insertions']} insertions, {v['elisions']} elisions, "
+                f"{v['dropped_too_short']} dropped as too short)"
+                for who, v in e.items()
+            )
+        )
     if "convergence" in steps:
         c = steps["convergence"]
         lines.append(
