@@ -149,7 +149,7 @@ def run_study(
     best = best_trial(study)
     if best is not None:
         if not tune.keep_models:
-            _remove_all_but(out_dir, best)
+            _remove_all_but(out_dir, study, best)
         write_best_job(config, best, out_dir / "best.yaml")
     return study
 
@@ -167,10 +167,16 @@ def best_trial(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
     return max(complete, key=lambda t: (sign * float(t.value or 0.0), -t.number))
 
 
-def _remove_all_but(out_dir: Path, best: optuna.trial.FrozenTrial) -> None:
-    keep = out_dir / f"trial-{best.number:04d}"
+def _remove_all_but(out_dir: Path, study: optuna.Study, best: optuna.trial.FrozenTrial) -> None:
+    """Remove the model folders of finished trials other than ``best``.
+
+    Only finished ones: workers sharing a study finish at different times, and a trial another worker is still
+    running is writing its folder (removing it made that worker fail); the last worker to finish tidies up.
+    """
+    finished = {t.number for t in study.get_trials(deepcopy=False) if t.state.is_finished()}
     for folder in out_dir.glob("trial-*"):
-        if folder.is_dir() and folder != keep:
+        number = folder.name.removeprefix("trial-")
+        if folder.is_dir() and number.isdigit() and int(number) in finished and int(number) != best.number:
             shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -190,7 +196,7 @@ def write_best_job(config: Config, best: optuna.trial.FrozenTrial, path: Path) -
         f"# searched: {', '.join(f'{k}={v}' for k, v in sorted(best.params.items()))}\n"
         "# Run it: deep-classiflie --config THIS_FILE\n"
     )
-    tmp = path.with_suffix(".yaml.tmp")
+    tmp = path.with_suffix(f".yaml.{os.getpid()}.tmp")  # one per worker: workers sharing a study write it too
     tmp.write_text(head + yaml.safe_dump(best_job(config, best), sort_keys=False), encoding="utf-8")
     tmp.replace(path)
     return path

@@ -124,3 +124,22 @@ def test_best_trial_breaks_ties_by_the_earliest_trial(direction: str) -> None:
         study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=value))
     best = best_trial(study)
     assert best is not None and best.number == 1
+
+
+def test_tidying_keeps_the_best_and_every_running_trials_folder(tmp_path: Any) -> None:
+    import optuna
+
+    from deep_classiflie.tune.study import _remove_all_but, best_trial
+
+    study = optuna.create_study(direction="maximize")
+    for value in (0.5, 0.9, 0.1):
+        study.add_trial(optuna.trial.create_trial(params={}, distributions={}, value=value))
+    running = study.ask()  # another worker's trial, still writing its model folder
+    for number in range(4):
+        (tmp_path / f"trial-{number:04d}" / "model").mkdir(parents=True)
+    (tmp_path / "trial-notes").mkdir()
+    best = best_trial(study)
+    assert best is not None
+    _remove_all_but(tmp_path, study, best)
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == ["trial-0001", f"trial-{running.number:04d}", "trial-notes"]
