@@ -85,8 +85,9 @@ class DatasetConfig(Strict):
     # span: every day between the first and last falsehood; falsehood_months: only months that
     # have falsehoods (keeps the 2018-07 → 2019-07 gap, which has no labels, out of the truths).
     truth_dates: Literal["span", "falsehood_months"] = "falsehood_months"
-    # Remove bracketed insertions and elisions from spoken statements of both classes (a fact-checker's marks in
-    # quotes, absent from transcripts: they gave the label away; dataset/editorial.py). Tweets keep theirs.
+    # Plain typography for every statement (no emoji, "…" as "...") and no bracketed insertions or elisions in
+    # spoken ones, both classes alike: the fact-checker's copies differ from the archive and the transcripts in
+    # exactly these, which gave the label away (dataset/editorial.py). Tweets keep their brackets and "...".
     strip_editorial: bool = True
     converge: bool = True
     # Length bins of the convergence (words // width); 4 keeps type × month × bin cells populated.

@@ -153,9 +153,15 @@ def _embedder(config: Config, encoder: Encoder | None) -> pipeline.EmbedFn | Non
     return embed
 
 
+# Bumped when a step's code changes what a build produces, so a store's cached snapshots are rebuilt, not reused
+# (2: typography and editorial marks, dataset/editorial.py).
+STEPS_VERSION = 2
+
+
 def input_key(config: Config, task: TaskSpec, fingerprint: dict[str, int], encoder_fp: str | None) -> str:
     """What a build depends on: dataset config, task, store state and encoder. Same key → reuse the cache."""
     payload = {
+        "steps_version": STEPS_VERSION,
         "dataset": config.dataset.model_dump(mode="json", exclude={"reuse_cache"}),
         "task": task.model_dump(mode="json"),
         "store": fingerprint,

@@ -46,9 +46,10 @@ def format_report(info: dict[str, Any], *, months: bool = True) -> str:
     if "editorial" in steps:
         e = steps["editorial"]
         lines.append(
-            "editorial marks removed from spoken statements: "
+            "typography and editorial marks (spoken statements): "
             + "; ".join(
-                f"{who} {v['changed']} changed ({v['insertions']} insertions, {v['elisions']} elisions, "
+                f"{who} {v['changed']} changed ({v.get('typography', 0)} typography, {v['insertions']} insertions, "
+                f"{v['elisions']} elisions, "
                 f"{v['dropped_too_short']} dropped as too short)"
                 for who, v in e.items()
             )

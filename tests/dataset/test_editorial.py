@@ -1,11 +1,11 @@
-"""Step 2b: a fact-checker's bracketed insertions and elisions leave spoken statements, of both classes."""
+"""Step 2b: plain typography for every statement; a fact-checker's insertions and elisions leave spoken ones."""
 
 from __future__ import annotations
 
 import pytest
 
 from deep_classiflie.config import load_config
-from deep_classiflie.dataset.editorial import strip_editorial, strip_records
+from deep_classiflie.dataset.editorial import plain_typography, strip_editorial, strip_records
 from deep_classiflie.dataset.pipeline import build_falsehood_members
 from deep_classiflie.dataset.tasks import load_task
 from tests.dataset.helpers import rec
@@ -25,6 +25,26 @@ def test_strip_editorial(text: str, expected: str, insertions: int, elisions: in
     assert strip_editorial(text) == (expected, {"insertions": insertions, "elisions": elisions})
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Great job \U0001f1fa\U0001f1f8 \u27a1\ufe0f more jobs…", "Great job more jobs..."),
+        ("Thank you \U0001f468\u200d\U0001f469\u200d\U0001f467 families!", "Thank you families!"),
+        ("Café prices — up 10% (really)", "Café prices — up 10% (really)"),
+        ("plain ascii stays as it is...", "plain ascii stays as it is..."),
+    ],
+)
+def test_plain_typography(text: str, expected: str) -> None:
+    assert plain_typography(text) == expected
+
+
+def test_typography_applies_to_tweets_of_both_classes() -> None:
+    records = [rec(1, label=1, text="The wall is going up fast…"), rec(2, text="Happy Thanksgiving \U0001f983 to all")]
+    out, stats = strip_records(records, min_words=2)
+    assert [r.text for r in out] == ["The wall is going up fast...", "Happy Thanksgiving to all"]
+    assert stats["typography"] == 2 and stats["insertions"] == stats["elisions"] == 0
+
+
 def test_strip_records_leaves_tweets_and_recounts_words() -> None:
     spoken = rec(1, stype="interview", label=1, text="We put it (a tariff) on solar panels and steel")
     tweet = rec(2, stype="tweet", label=0, text="Great rally tonight (thank you Ohio) see you soon")
@@ -34,7 +54,7 @@ def test_strip_records_leaves_tweets_and_recounts_words() -> None:
     assert out[0].text == "We put it on solar panels and steel" and out[0].word_count == 8
     assert out[0].text_hash == spoken.text_hash  # still names the stored statement
     assert out[1] == tweet
-    assert stats == {"changed": 2, "insertions": 2, "elisions": 0, "dropped_too_short": 1}
+    assert stats == {"changed": 2, "typography": 0, "insertions": 2, "elisions": 0, "dropped_too_short": 1}
 
 
 @pytest.mark.parametrize("enabled", [True, False])
