@@ -13,6 +13,7 @@ Typography, the same way: a falsehood tweet's text is the fact-checker's copy, a
 only the archive has emoji, pictographs and the one-character ellipsis "…" (a punctuation-only classifier told
 the two apart at validation AUC 0.70 within tweets). Every statement of both classes gets "…" as "..." and loses
 symbols of Unicode category So (emoji, flags, arrows) with their joiners and variation selectors.
+
 Pure functions; ``pipeline.build_falsehood_members`` applies them after the false-truth filter (which matches the
 stored texts) and before the length convergence (which sees the stripped word counts).
 """
@@ -34,8 +35,6 @@ ELLIPSIS = re.compile(r"\s*(?:\.\s?\.\s?\.|…)\s*")
 SPACES = re.compile(r"\s+")
 # Types whose text is the author's own writing: marks there are the speaker's, not an editor's.
 WRITTEN_TYPES = frozenset({"tweet"})
-
-
 _JOINERS = frozenset("\u200d\ufe0e\ufe0f")  # zero-width joiner, text/emoji variation selectors
 
 

@@ -46,11 +46,10 @@ def format_report(info: dict[str, Any], *, months: bool = True) -> str:
     if "editorial" in steps:
         e = steps["editorial"]
         lines.append(
-            "typography and editorial marks (spoken statements): "
+            "plain typography (every statement) and editorial marks (spoken ones): "
             + "; ".join(
-                f"{who} {v['changed']} changed ({v.get('typography', 0)} typography, {v['insertions']} insertions, "
-                f"{v['elisions']} elisions, "
-                f"{v['dropped_too_short']} dropped as too short)"
+                f"{who} {v['changed']} changed ({v['typography']} by typography, {v['insertions']} insertions, "
+                f"{v['elisions']} elisions, {v['dropped_too_short']} dropped as too short)"
                 for who, v in e.items()
             )
         )

@@ -28,6 +28,7 @@ def test_build_then_report(store: Path, capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     assert "built collection 1" in out and "falsehoods dropped 20" in out  # speeches: no same-period truths
     assert "class counts per split × statement type" in out
+    assert "plain typography (every statement) and editorial marks (spoken ones): falsehoods " in out
     assert main([*args, "dataset", "report", "1"]) == 0
     assert "class counts per split × type × month" in capsys.readouterr().out
     assert main([*args, "build-dataset"]) == 0
