@@ -230,6 +230,7 @@ def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
         config.train.threshold_objective,
         bootstrap=config.train.threshold_bootstrap,
         seed=config.train.seed,
+        min_per_class=config.train.threshold_min_per_class,
     )
     baseline = score(split, task_probabilities(base["scored"]), config.evaluate, cuts)
     row.update({f"baseline_{k}": v for k, v in baseline.items() if k in METRICS})

@@ -51,7 +51,13 @@ def baseline_probabilities(
 
 
 def baseline_thresholds(
-    val: DatasetSplit, val_probabilities: np.ndarray, objective: str, *, bootstrap: int = 0, seed: int = 42
+    val: DatasetSplit,
+    val_probabilities: np.ndarray,
+    objective: str,
+    *,
+    bootstrap: int = 0,
+    seed: int = 42,
+    min_per_class: int = 1,
 ) -> dict[str, float]:
     """The baseline's per-type cuts on validation (binary tasks), by the model's own rule."""
     from deep_classiflie.model.thresholds import choose_thresholds
@@ -59,4 +65,6 @@ def baseline_thresholds(
     if val_probabilities.shape[1] != 2:
         return {}
     p = val_probabilities[:, 1]
-    return choose_thresholds(val.labels, p, val.type_ids, TYPE_IDS, objective, bootstrap=bootstrap, seed=seed)
+    return choose_thresholds(
+        val.labels, p, val.type_ids, TYPE_IDS, objective, bootstrap=bootstrap, seed=seed, min_per_class=min_per_class
+    )

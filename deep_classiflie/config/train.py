@@ -99,6 +99,8 @@ class HeadTrainConfig(Strict):
     threshold_objective: Literal["mcc", "f1", "youden", "accuracy", "fixed"] = "mcc"
     # ... bagged: the median of the best cuts of this many bootstrap resamples of validation (0: the plain best)
     threshold_bootstrap: int = Field(default=200, ge=0)
+    # ... a type with fewer validation rows than this of either class takes the cut of all rows
+    threshold_min_per_class: int = Field(default=30, ge=1)
     hybrid: HybridConfig = HybridConfig()
     finetune: FinetuneConfig = FinetuneConfig()
 

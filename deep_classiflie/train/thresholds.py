@@ -12,7 +12,7 @@ from deep_classiflie.config import Config
 from deep_classiflie.dataset.types import TYPE_IDS, DatasetSplit
 from deep_classiflie.model.classifier import Classifier, FactClassifier
 from deep_classiflie.model.sparse import ExtraFeatures, decode_meta
-from deep_classiflie.model.thresholds import choose_thresholds, save_thresholds
+from deep_classiflie.model.thresholds import choose_thresholds, save_thresholds, sparse_types
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,20 @@ def val_thresholds(
         objective,
         bootstrap=config.train.threshold_bootstrap,
         seed=config.train.seed,
+        min_per_class=config.train.threshold_min_per_class,
     )
     counts = {name: int((np.asarray(val.type_ids) == tid).sum()) for name, tid in TYPE_IDS.items()}
-    info = {"split": "val", "n": len(val), "counts": counts, "bootstrap": config.train.threshold_bootstrap}
+    info: dict[str, Any] = {
+        "split": "val",
+        "n": len(val),
+        "counts": counts,
+        "bootstrap": config.train.threshold_bootstrap,
+        "min_per_class": config.train.threshold_min_per_class,
+    }
+    fallback = sparse_types(val.labels, val.type_ids, TYPE_IDS, config.train.threshold_min_per_class)
+    if fallback:  # these types use the cut of all rows
+        info["uses_all"] = fallback
+        log.info("too few validation rows for a cut of their own (they take the cut of all rows): %s", fallback)
     save_thresholds(folder, thresholds, objective=objective, info=info)
     log.info("decision thresholds by %s on validation: %s", objective, thresholds)
     return thresholds

@@ -66,6 +66,27 @@ def test_per_type_thresholds_fall_back_to_all_when_a_type_has_one_class() -> Non
     assert row_thresholds(types, {}, TYPE_IDS).tolist() == [0.5] * 6
 
 
+def test_a_type_with_too_few_rows_of_a_class_takes_the_cut_of_all_rows() -> None:
+    from deep_classiflie.model.thresholds import sparse_types
+
+    tweet, spoken = TYPE_IDS["tweet"], TYPE_IDS["non_tweet"]
+    rng = np.random.default_rng(0)
+    # tweets: 40 truths, 5 falsehoods, separable at 0.2; spoken: 40 + 40, separable at 0.6
+    y = np.r_[np.zeros(40), np.ones(5), np.zeros(40), np.ones(40)].astype(int)
+    p = np.r_[rng.uniform(0, 0.15, 40), rng.uniform(0.25, 0.3, 5), rng.uniform(0.3, 0.55, 40), rng.uniform(0.65, 1, 40)]
+    types = np.array([tweet] * 45 + [spoken] * 80)
+    own = choose_thresholds(y, p, types, TYPE_IDS)  # min_per_class 1: each type its own cut
+    assert 0.15 < own["tweet"] <= 0.25 and 0.55 < own["non_tweet"] <= 0.65
+    guarded = choose_thresholds(y, p, types, TYPE_IDS, min_per_class=10)
+    assert guarded["tweet"] == guarded["all"] and guarded["non_tweet"] == own["non_tweet"]
+    assert sparse_types(y, types, TYPE_IDS, 10) == {"tweet": "5 of class 1 (fewer than 10)"}
+    assert sparse_types(y, types, TYPE_IDS, 5) == {}
+    # one class only in a type reads as 0 of the other
+    assert sparse_types(np.zeros(4, int), np.array([tweet] * 4), TYPE_IDS, 1) == {
+        "tweet": "0 of class 1 (fewer than 1)"
+    }
+
+
 def test_bagged_threshold_stays_in_a_planted_gap_and_ignores_a_lucky_peak() -> None:
     from deep_classiflie.model.thresholds import bagged_threshold
 

@@ -66,6 +66,9 @@ def test_hybrid_model_folder_stores_features_and_thresholds_and_registers_them(
     info = train_model(sqlite_engine, cfg, tiny_splits, collection_id=None, out_dir=tmp_path / "models")
     stored = json.loads((info.folder / "thresholds.json").read_text())
     assert stored["objective"] == "mcc" and {"all", "tweet", "non_tweet"} <= set(stored["thresholds"])
+    # a handful of validation rows per type: both types take the cut of all rows, and the file says why
+    assert stored["min_per_class"] == 30 and set(stored["uses_all"]) == {"tweet", "non_tweet"}
+    assert stored["thresholds"]["tweet"] == stored["thresholds"]["non_tweet"] == stored["thresholds"]["all"]
     assert (info.folder / EXTRA_CONFIG_FILE).is_file()
     row = get_model_version(sqlite_engine, model_version_id=info.model_version_id)
     assert row is not None and row["head_features"] == ["tfidf"]
