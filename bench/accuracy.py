@@ -22,7 +22,9 @@ binary tasks, accuracy for LIAR 6-way, MCC for MediaEval). Binary tasks are scor
 thresholds chosen per statement type on validation (model and baseline alike) and at 0.5.
 
 Usage: ``.venv/bin/python bench/accuracy.py [--tasks liar_6way mediaeval_3class] [--split valid|test]
-[--test-file PATH [--test-format liar|mediaeval]] [--full] [--data-dir DIR] [--config JOB.yaml] [--set k=v]``
+[--test-file PATH [--test-format liar|mediaeval]] [--full] [--data-dir DIR] [--config JOB.yaml] [--set k=v]
+[--snapshot TASK=DIR]``. ``--snapshot`` trains on a dataset snapshot folder already built (``datasets/<hash>`` under
+a data dir) instead of ingesting and building: no store, no shared data, e.g. on a machine that has neither.
 The last printed line is ``RESULT key=value …``.
 """
 
@@ -163,6 +165,33 @@ def read_test_file(
     )
 
 
+def check_snapshot(folder: Path, task: str) -> None:
+    """A ``--snapshot`` folder must hold a snapshot of ``task`` (its manifest says which task built it)."""
+    from deep_classiflie.dataset.snapshot import read_manifest
+
+    built = read_manifest(folder).get("task")
+    if built != task:
+        raise DataSourceError(
+            f"the snapshot at {folder} was built for task {built!r}, not {task!r}",
+            hint=f"pass --snapshot {task}=<a datasets/<hash> folder built with dataset.task={task}>",
+        )
+
+
+def parse_snapshots(values: Sequence[str]) -> dict[str, Path]:
+    """``TASK=DIR`` pairs of ``--snapshot``; a bad pair is a usage error naming the fix."""
+    out = {}
+    for value in values:
+        task, sep, folder = value.partition("=")
+        if not sep or task not in TASK_SOURCES or not folder:
+            raise ValueError(
+                f"--snapshot {value!r}: expected TASK=DIR with TASK one of {', '.join(sorted(TASK_SOURCES))}"
+            )
+        if task in TASK_VARIANTS:  # its dataset settings differ from the base task's snapshot
+            raise ValueError(f"--snapshot {value!r}: {task} is built from its own settings; run it without --snapshot")
+        out[task] = Path(folder)
+    return out
+
+
 def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
     """One row: train on the task's dataset, score the requested split or test file, and the baseline."""
     from deep_classiflie.config import load_config
@@ -192,16 +221,22 @@ def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
     ]
     config = load_config(args.config, overrides)
     spec = load_task(config.dataset)
-    # 2) store with the task's sources (idempotent: re-runs insert nothing new)
     data_dir.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(f"sqlite:///{data_dir / 'bench.sqlite'}")
-    migrate.upgrade(engine)
-    for source in TASK_SOURCES[task]:
-        import_source(engine, source, path=None, config=config)
-    # 3) dataset and model
-    info = build_collection(engine, config)
-    splits = load_splits(info.snapshot_dir)
-    model = train_model(engine, config, splits, collection_id=info.id, out_dir=data_dir / "runs", full=args.full)
+    snapshot = args.snapshots.get(task)
+    if snapshot is None:
+        # 2) store with the task's sources (idempotent: re-runs insert nothing new)
+        engine = make_engine(f"sqlite:///{data_dir / 'bench.sqlite'}")
+        migrate.upgrade(engine)
+        for source in TASK_SOURCES[task]:
+            import_source(engine, source, path=None, config=config)
+        # 3) dataset
+        info = build_collection(engine, config)
+        splits, collection_id = load_splits(info.snapshot_dir), info.id
+    else:  # 2-3) a snapshot built elsewhere: no store
+        check_snapshot(snapshot, base_task)
+        engine, splits, collection_id = None, load_splits(snapshot), None
+    # 3) model
+    model = train_model(engine, config, splits, collection_id=collection_id, out_dir=data_dir / "runs", full=args.full)
     classifier = load_classifier(model.folder)
     # 4) what to score
     if args.split == "valid":
@@ -319,7 +354,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=Path(".dc/bench_accuracy"))
     parser.add_argument("--config", type=Path, help="job YAML layered over configs/defaults.yaml")
     parser.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument(
+        "--snapshot", action="append", default=[], metavar="TASK=DIR", help="train on a built dataset snapshot"
+    )
     args = parser.parse_args(argv)
+    try:
+        args.snapshots = parse_snapshots(args.snapshot)
+    except ValueError as exc:
+        parser.error(str(exc))
     tasks = args.tasks or sorted(TASK_SOURCES)
     if args.test_file is not None:
         if args.split != "test":

@@ -89,6 +89,9 @@ def load_encoder(path: Path | str | None = None) -> Encoder:
         model = AutoModel.from_pretrained(str(folder), local_files_only=True)
     except (OSError, ValueError) as exc:
         raise ModelError(f"cannot load the encoder from {folder}: {exc}", hint="check the folder's files") from exc
+    # a folder saved in bf16/fp16 (half the bytes to carry) loads in its own dtype: features, fine-tuning and
+    # the bf16 copies made for speed all start from fp32 weights
+    model = model.float()
     model.eval()
     return Encoder(path=folder, tokenizer=tokenizer, model=model)
 

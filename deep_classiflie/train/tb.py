@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 import resource
 from pathlib import Path
 from typing import Any
 
 import torch
 
+log = logging.getLogger(__name__)
+
 
 class TrainLogger:
-    """A ``SummaryWriter`` on the main rank; silent elsewhere."""
+    """A ``SummaryWriter`` on the main rank; silent elsewhere, and silent (one warning) without ``tensorboard``
+    installed: a training machine that lacks it still trains, and the history stays in the checkpoints."""
 
     def __init__(self, folder: Path, *, enabled: bool = True) -> None:
         self.folder = folder
@@ -19,16 +23,20 @@ class TrainLogger:
 
     def _w(self) -> Any:
         if self._writer is None:
-            from torch.utils.tensorboard import SummaryWriter
-
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError as exc:  # torch's module imports the tensorboard package
+                log.warning("no TensorBoard logs for this run (%s); `pip install tensorboard` to have them", exc)
+                self.enabled = False
+                return None
             self._writer = SummaryWriter(str(self.folder))
         return self._writer
 
     def step(self, step: int, loss: float, optimizer: torch.optim.Optimizer) -> None:
         """Train loss, lr of every param group, memory in MiB."""
-        if not self.enabled:
+        w = self._w() if self.enabled else None
+        if w is None:
             return
-        w = self._w()
         w.add_scalar("train/loss", loss, step)
         for i, group in enumerate(optimizer.param_groups):
             w.add_scalar(f"lr/group{group.get('phase', i)}", group["lr"], step)
@@ -38,9 +46,9 @@ class TrainLogger:
 
     def epoch(self, epoch: int, record: dict[str, float]) -> None:
         """Validation metrics and the epoch's mean train loss."""
-        if not self.enabled:
+        w = self._w() if self.enabled else None
+        if w is None:
             return
-        w = self._w()
         for key, value in record.items():
             if key != "epoch":
                 w.add_scalar(f"epoch/{key}", value, epoch)

@@ -107,3 +107,69 @@ def test_the_leaky_credit_history_row_is_a_variant_of_the_meta_task() -> None:
     task, overrides = TASK_VARIANTS["liar_6way_credit"]
     assert task == "liar_6way_meta" and "dataset.use_credit_history=true" in overrides
     assert "liar_6way_credit" in LEAKY
+
+
+def _write_snapshot(folder: Path, task: str) -> Path:
+    """A snapshot folder in the dataset stage's format: 'fake news' makes the label, a third are tweets."""
+    import json
+
+    import numpy as np
+
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    words = ["tax", "jobs", "wall", "border", "media", "china", "great", "people"]
+    files = {}
+    for split, n in (("train", 40), ("val", 16), ("test", 16)):
+        labels = np.arange(n) % 2
+        texts = [" ".join([*rng.choice(words, 5), *(["fake", "news"] if y else [])]) for y in labels]
+        raw = [t.encode() for t in texts]
+        np.savez(
+            folder / f"{split}.npz",
+            statement_ids=np.arange(n, dtype=np.int64),
+            labels=labels.astype(np.int64),
+            type_ids=(np.arange(n) % 3 == 0).astype(np.int64),
+            weights=np.ones(n, np.float32),
+            dates=np.full(n, np.datetime64("NaT"), dtype="datetime64[s]"),
+            text_bytes=np.frombuffer(b"".join(raw), np.uint8),
+            text_offsets=np.r_[0, np.cumsum([len(b) for b in raw])].astype(np.int64),
+        )
+        files[split] = {"file": f"{split}.npz", "n": n}
+    manifest = {"task": task, "splits": files, "meta_names": [], "format": 1}
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
+
+
+def test_a_snapshot_row_trains_without_store_or_shared_data(
+    tmp_path: Path, tiny_encoder_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.accuracy import main
+
+    snap = _write_snapshot(tmp_path / "snap", "falsehood_binary")
+    common = ["--data-dir", str(tmp_path / "dc"), "--set", f"encoder.path={tiny_encoder_path}"]
+    common += ["--set", "train.hybrid.tfidf.min_df=1", "--set", "train.threshold_bootstrap=0"]
+    rc = main(["--tasks", "falsehood_binary", "--snapshot", f"falsehood_binary={snap}", *common])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    result = out.strip().splitlines()[-1]
+    assert result.startswith("RESULT split=valid mode=head tasks=1 falsehood_binary_auc=")
+    assert "falsehood_binary_baseline_auc=" in result and "falsehood_binary_delta=" in result
+    assert not (tmp_path / "dc" / "bench.sqlite").exists()  # no store: the snapshot is the dataset
+    # "fake news" makes the label: both rank validation almost perfectly (the baseline's default C is weaker)
+    keys = dict(kv.split("=") for kv in result.split()[1:])
+    assert float(keys["falsehood_binary_auc"]) == 1.0 and float(keys["falsehood_binary_baseline_auc"]) > 0.9
+
+
+def test_a_snapshot_of_another_task_or_a_bad_pair_is_refused(
+    tmp_path: Path, tiny_encoder_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bench.accuracy import main
+
+    snap = _write_snapshot(tmp_path / "snap", "mediaeval_3class")
+    args = ["--tasks", "falsehood_binary", "--data-dir", str(tmp_path / "dc")]
+    assert main([*args, "--snapshot", f"falsehood_binary={snap}"]) == 1
+    assert "built for task 'mediaeval_3class', not 'falsehood_binary'" in capsys.readouterr().out
+    for bad in ("falsehood_binary", f"nonsense={snap}", f"liar_6way_credit={snap}"):
+        with pytest.raises(SystemExit) as exc:
+            main([*args, "--snapshot", bad])
+        assert exc.value.code == 2
+        assert "--snapshot" in capsys.readouterr().err
