@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
 import json
 import os
 import sys
@@ -66,8 +67,9 @@ def load_statements(limit: int | None, min_words: int, max_words: int) -> tuple[
     """Tweet texts and Toronto Star claims from the shared data (type 0 = tweet, 1 = claim), kept when their
     word count is within the dataset stage's bounds (``dataset.min_words``/``max_words``: 7..107)."""
     texts, types = [], []
-    for path in sorted((SHARED / "data" / "trump_tweets_condensed_2009_2019").glob("condensed_*.json")):
-        for row in json.loads(path.read_text(encoding="utf-8")):
+    for path in sorted((SHARED / "data" / "trump_tweets_condensed_2009_2019").glob("condensed_*.json*")):
+        raw = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()  # .gz: a carried copy
+        for row in json.loads(raw.decode("utf-8")):
             texts.append(row["text"])
             types.append(0)
     with open(SHARED / "data" / "toronto_star_trump_false_claims_2017_2018" / "liar.csv", encoding="utf-8") as fh:
