@@ -148,6 +148,14 @@ def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> 
         table.add_row(scope, str(result.counts.get(scope, "")), auc_text, *row)
     console.print(table)
     console.print("n/a: undefined for a scope holding one class only", style="dim")
+    from deep_classiflie.model.thresholds import load_fallbacks
+
+    for stype, why in load_fallbacks(model.folder).items():
+        console.print(
+            f"{stype}: the cut of all rows ({why} in validation: train.threshold_min_per_class)",
+            style="dim",
+            markup=False,
+        )
     for (text, stype), p in zip(EXAMPLES, probs, strict=True):
         console.print(f"predict ({stype}) p(falsehood)={float(p[1]):.3f}  {text}", markup=False)
     console.print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,8 @@ def test_demo_runs_whole_chain(
     out = " ".join(capsys.readouterr().out.split())
     assert "Test metrics" in out and "head on cached features, CPU" in out
     assert "leakage probe (metadata only: type, month, length, source): val AUC" in out
+    # validation holds a dozen tweet falsehoods: tweets take the all-rows cut, and the demo says why
+    assert re.search(r"tweet: the cut of all rows \(1\d of class 1 \(fewer than 30\) in validation", out)
     engine = make_engine(f"sqlite:///{tmp_path / 'dc' / 'deep_classiflie.sqlite'}")
     with engine.connect() as conn:
         count = lambda t: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()  # noqa: E731

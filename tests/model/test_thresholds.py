@@ -102,3 +102,15 @@ def test_bagged_threshold_stays_in_a_planted_gap_and_ignores_a_lucky_peak() -> N
     cut = bagged_threshold(y, p, bootstrap=200, seed=3)
     assert 0.4 < cut < 0.6 and cut == bagged_threshold(y, p, bootstrap=200, seed=3)
     assert bagged_threshold(y, p, bootstrap=0) == choose_threshold(y, p)
+
+
+def test_load_fallbacks_reads_uses_all_and_tolerates_older_files(tmp_path) -> None:
+    from deep_classiflie.model.thresholds import load_fallbacks, save_thresholds
+
+    assert load_fallbacks(tmp_path) == {}  # no file
+    save_thresholds(tmp_path, {"all": 0.4, "tweet": 0.4}, objective="mcc", info={"uses_all": {"tweet": "why"}})
+    assert load_fallbacks(tmp_path) == {"tweet": "why"}
+    save_thresholds(tmp_path, {"all": 0.4}, objective="mcc", info={})  # written before the guard
+    assert load_fallbacks(tmp_path) == {}
+    (tmp_path / "thresholds.json").write_text("{not json")
+    assert load_fallbacks(tmp_path) == {}
