@@ -90,7 +90,7 @@ def evaluate(ctx: Context, args: argparse.Namespace) -> int:
         meta=meta,
     )
     out = _write_summary(ctx, model["name"], result)
-    _print_result(model["name"], result)
+    _print_result(model["name"], result, Path(model["path"]))
     print(f"stored {result.n} predictions and metrics of model version {model['id']}; report: {out}")
     return 0
 
@@ -132,9 +132,11 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return "–" if x is None or x != x else f"{x:.{digits}f}"
 
 
-def _print_result(model_name: str, result: Any) -> None:
+def _print_result(model_name: str, result: Any, folder: Path | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
+
+    from deep_classiflie.model.thresholds import load_fallbacks
 
     table = Table(title=f"{model_name}: {result.split} ({result.n} statements)")
     for col in ("scope", "metric", "value", "95% CI"):
@@ -147,6 +149,8 @@ def _print_result(model_name: str, result: Any) -> None:
     if result.thresholds:
         cuts = ", ".join(f"{k} {v:.3f}" for k, v in sorted(result.thresholds.items()))
         print(f"decision thresholds (chosen on validation): {cuts}; '@0.5' rows are at the fixed 0.5 cut")
+        for stype, why in (load_fallbacks(folder) if folder is not None else {}).items():
+            print(f"  {stype}: the cut of all rows ({why} in validation: train.threshold_min_per_class)")
 
 
 def compare_command(ctx: Context, args: argparse.Namespace) -> int:
