@@ -24,6 +24,7 @@ from deep_classiflie.config.serve import ServeConfig
 from deep_classiflie.core.errors import DeepClassiflieError
 from deep_classiflie.evaluate.buckets import BucketTable
 from deep_classiflie.model.classifier import Classifier
+from deep_classiflie.model.thresholds import load_fallbacks
 from deep_classiflie.serve.backends import Backend, cpu_threads
 from deep_classiflie.serve.select import choose_backend
 
@@ -77,6 +78,8 @@ class Served:
             backend=self.backend.name,
             backend_choice=self.backend_choice,
             thresholds=dict(self.classifier.thresholds),
+            # types whose cut is the all-rows cut (too few validation rows of a class), with the reason
+            thresholds_from_all_rows=load_fallbacks(self.classifier.folder),
             default_threshold=self.classifier.default_threshold,
             metrics=self.metrics,
             has_buckets=self.buckets is not None,

@@ -96,6 +96,9 @@ def test_models_lists_the_active_version(client: TestClient) -> None:
     assert out["active"]["name"] == "tiny-a"
     assert out["active"]["backend"] == "torch"
     assert "path" not in out["active"]
+    # 8 validation rows: each type takes the all-rows cut, and the service says why
+    assert set(out["active"]["thresholds_from_all_rows"]) == {"tweet", "non_tweet"}
+    assert "fewer than 30" in out["active"]["thresholds_from_all_rows"]["tweet"]
     assert [v["name"] for v in out["versions"]] == ["tiny-a"]
     assert out["versions"][0]["active"] is True
 
