@@ -229,13 +229,12 @@ def run_task(task: str, args: argparse.Namespace) -> dict[str, Any]:
         migrate.upgrade(engine)
         for source in TASK_SOURCES[task]:
             import_source(engine, source, path=None, config=config)
-        # 3) dataset
+        # 3) dataset, then the model below
         info = build_collection(engine, config)
         splits, collection_id = load_splits(info.snapshot_dir), info.id
     else:  # 2-3) a snapshot built elsewhere: no store
         check_snapshot(snapshot, base_task)
         engine, splits, collection_id = None, load_splits(snapshot), None
-    # 3) model
     model = train_model(engine, config, splits, collection_id=collection_id, out_dir=data_dir / "runs", full=args.full)
     classifier = load_classifier(model.folder)
     # 4) what to score

@@ -89,11 +89,13 @@ grep -h '^RESULT\\|^|' "$O/throughput.log" "$O/accuracy.log" | tee "$O/summary.t
 
 
 def parse_snapshot(value: str) -> tuple[str, Path]:
+    from deep_classiflie.dataset.snapshot import MANIFEST, read_manifest
+
     task, sep, folder = value.partition("=")
     path = Path(folder)
-    if not sep or not task or not (path / "manifest.json").is_file():
-        raise argparse.ArgumentTypeError(f"{value!r}: expected TASK=DIR, DIR a dataset snapshot (with manifest.json)")
-    built = json.loads((path / "manifest.json").read_text(encoding="utf-8")).get("task")
+    if not sep or not task or not (path / MANIFEST).is_file():
+        raise argparse.ArgumentTypeError(f"{value!r}: expected TASK=DIR, DIR a dataset snapshot (with {MANIFEST})")
+    built = read_manifest(path).get("task")
     if built != task:
         raise argparse.ArgumentTypeError(f"{value!r}: that snapshot was built for task {built!r}")
     return task, path
@@ -104,9 +106,11 @@ DEFAULT_TASKS = ("falsehood_binary", "mediaeval_3class", "liar_6way", "liar_6way
 
 def bench_snapshots(data_dir: Path, tasks: list[str]) -> list[tuple[str, Path]]:
     """The newest snapshot ``bench/accuracy.py --data-dir data_dir`` built for each task (named ``bench_<task>``)."""
+    from deep_classiflie.dataset.snapshot import MANIFEST, read_manifest
+
     found: dict[str, tuple[float, Path]] = {}
-    for manifest in (data_dir / "datasets").glob("*/manifest.json"):
-        body = json.loads(manifest.read_text(encoding="utf-8"))
+    for manifest in (data_dir / "datasets").glob(f"*/{MANIFEST}"):
+        body = read_manifest(manifest.parent)
         task, mtime = body.get("task"), manifest.stat().st_mtime
         if task in tasks and body.get("name") == f"bench_{task}" and mtime > found.get(task, (-1.0, manifest))[0]:
             found[task] = (mtime, manifest.parent)

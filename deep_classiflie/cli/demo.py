@@ -83,7 +83,7 @@ def demo(ctx: Context, args: argparse.Namespace) -> int:
     timings["evaluate"] = time.perf_counter() - start
     # 6) predict a few statements end to end
     probs = classifier.predict_proba([t for t, _ in EXAMPLES], np.array([type_id(s) for _, s in EXAMPLES]))
-    _print_summary(info, splits, model, result, timings, probs, ingest_rows)
+    _print_summary(info, splits, model, result, timings, probs, ingest_rows, classifier.thresholds_from_all_rows)
     return 0
 
 
@@ -96,7 +96,7 @@ def _fmt(value: float | None) -> str:
     return f"{value:.3f}" if _finite(value) else "n/a"
 
 
-def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> None:
+def _print_summary(info, splits, model, result, timings, probs, ingest_rows, fallbacks) -> None:
     from deep_classiflie.dataset.report import leakage_advice
 
     console = Console()
@@ -148,14 +148,10 @@ def _print_summary(info, splits, model, result, timings, probs, ingest_rows) -> 
         table.add_row(scope, str(result.counts.get(scope, "")), auc_text, *row)
     console.print(table)
     console.print("n/a: undefined for a scope holding one class only", style="dim")
-    from deep_classiflie.model.thresholds import load_fallbacks
+    from deep_classiflie.model.classifier import fallback_notes
 
-    for stype, why in load_fallbacks(model.folder).items():
-        console.print(
-            f"{stype}: the cut of all rows ({why} in validation: train.threshold_min_per_class)",
-            style="dim",
-            markup=False,
-        )
+    for note in fallback_notes(fallbacks):  # types that take the all-rows cut, and why
+        console.print(note, style="dim", markup=False)
     for (text, stype), p in zip(EXAMPLES, probs, strict=True):
         console.print(f"predict ({stype}) p(falsehood)={float(p[1]):.3f}  {text}", markup=False)
     console.print("seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in timings.items()))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,7 +91,10 @@ def evaluate(ctx: Context, args: argparse.Namespace) -> int:
         meta=meta,
     )
     out = _write_summary(ctx, model["name"], result)
-    _print_result(model["name"], result, Path(model["path"]))
+    from deep_classiflie.model.classifier import fallback_notes
+
+    # as evaluate_model reads `thresholds`: scorers other than a Classifier may not carry them
+    _print_result(model["name"], result, fallback_notes(getattr(classifier, "thresholds_from_all_rows", None) or {}))
     print(f"stored {result.n} predictions and metrics of model version {model['id']}; report: {out}")
     return 0
 
@@ -132,11 +136,10 @@ def _fmt(x: float | None, digits: int = 3) -> str:
     return "–" if x is None or x != x else f"{x:.{digits}f}"
 
 
-def _print_result(model_name: str, result: Any, folder: Path | None = None) -> None:
+def _print_result(model_name: str, result: Any, notes: Sequence[str] = ()) -> None:
+    """The metric table, the decision thresholds and ``notes`` (types on the all-rows cut, and why)."""
     from rich.console import Console
     from rich.table import Table
-
-    from deep_classiflie.model.thresholds import load_fallbacks
 
     table = Table(title=f"{model_name}: {result.split} ({result.n} statements)")
     for col in ("scope", "metric", "value", "95% CI"):
@@ -149,8 +152,8 @@ def _print_result(model_name: str, result: Any, folder: Path | None = None) -> N
     if result.thresholds:
         cuts = ", ".join(f"{k} {v:.3f}" for k, v in sorted(result.thresholds.items()))
         print(f"decision thresholds (chosen on validation): {cuts}; '@0.5' rows are at the fixed 0.5 cut")
-        for stype, why in (load_fallbacks(folder) if folder is not None else {}).items():
-            print(f"  {stype}: the cut of all rows ({why} in validation: train.threshold_min_per_class)")
+        for note in notes:
+            print(f"  {note}")
 
 
 def compare_command(ctx: Context, args: argparse.Namespace) -> int:

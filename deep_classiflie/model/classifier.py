@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,6 +174,8 @@ class Classifier:
     # the model (``thresholds.json``); types not in it use ``default_threshold``.
     thresholds: dict[str, float] = field(default_factory=dict)
     default_threshold: float = 0.5
+    # Types whose cut is the all-rows cut for too few validation rows, with the reason (``uses_all`` of the file).
+    thresholds_from_all_rows: dict[str, str] = field(default_factory=dict)
     # The non-text block of a hybrid head (``None`` for heads that read the pooled vector only).
     featurizer: ExtraFeatures | None = None
 
@@ -271,6 +273,7 @@ def load_classifier(folder: Path) -> Classifier:
         folder=Path(folder),
         encoder_path=Path(folder),
         thresholds=load_thresholds(Path(folder)),
+        thresholds_from_all_rows=load_fallbacks(Path(folder)),
         featurizer=ExtraFeatures.load(Path(folder)),
     )
 
@@ -288,6 +291,25 @@ def load_thresholds(folder: Path) -> dict[str, float]:
         return {str(k): float(v) for k, v in raw.get("thresholds", raw).items()}
     except (ValueError, TypeError, AttributeError) as exc:
         raise ModelError(f"{path} is not a valid thresholds file: {exc}", hint="re-train or fix the file") from exc
+
+
+def load_fallbacks(folder: Path) -> dict[str, str]:
+    """The types whose cut is the all-rows cut for too few validation rows, with the reason (``uses_all`` of
+    ``thresholds.json``; ``{}`` when none or no file)."""
+    path = Path(folder) / THRESHOLDS_FILE
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        return {}
+    uses_all = raw.get("uses_all") if isinstance(raw, dict) else None
+    return {str(k): str(v) for k, v in uses_all.items()} if isinstance(uses_all, dict) else {}
+
+
+def fallback_notes(fallbacks: Mapping[str, str]) -> list[str]:
+    """One line per type of :func:`load_fallbacks`, as ``demo`` and ``evaluate`` print them."""
+    return [
+        f"{t}: the cut of all rows ({why} in validation: train.threshold_min_per_class)" for t, why in fallbacks.items()
+    ]
 
 
 FLAGGED, NOT_FLAGGED = "likely falsehood", "not flagged"

@@ -155,18 +155,6 @@ def row_thresholds(
     return out
 
 
-def load_fallbacks(folder: Path) -> dict[str, str]:
-    """The types whose cut is the all-rows cut for too few validation rows, with the reason (``uses_all`` of
-    ``thresholds.json``; ``{}`` when none or no file)."""
-    path = Path(folder) / THRESHOLDS_FILE
-    try:
-        raw = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except ValueError:
-        return {}
-    uses_all = raw.get("uses_all") if isinstance(raw, dict) else None
-    return {str(k): str(v) for k, v in uses_all.items()} if isinstance(uses_all, dict) else {}
-
-
 def save_thresholds(folder: Path, thresholds: Mapping[str, float], *, objective: str, info: dict[str, Any]) -> Path:
     """Write ``thresholds.json`` (read back by ``model.classifier.load_thresholds``)."""
     path = Path(folder) / THRESHOLDS_FILE

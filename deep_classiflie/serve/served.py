@@ -24,7 +24,6 @@ from deep_classiflie.config.serve import ServeConfig
 from deep_classiflie.core.errors import DeepClassiflieError
 from deep_classiflie.evaluate.buckets import BucketTable
 from deep_classiflie.model.classifier import Classifier
-from deep_classiflie.model.thresholds import load_fallbacks
 from deep_classiflie.serve.backends import Backend, cpu_threads
 from deep_classiflie.serve.select import choose_backend
 
@@ -79,7 +78,7 @@ class Served:
             backend_choice=self.backend_choice,
             thresholds=dict(self.classifier.thresholds),
             # types whose cut is the all-rows cut (too few validation rows of a class), with the reason
-            thresholds_from_all_rows=load_fallbacks(self.classifier.folder),
+            thresholds_from_all_rows=dict(self.classifier.thresholds_from_all_rows),
             default_threshold=self.classifier.default_threshold,
             metrics=self.metrics,
             has_buckets=self.buckets is not None,

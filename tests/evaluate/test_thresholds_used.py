@@ -110,14 +110,15 @@ def test_evaluate_output_names_types_on_the_all_rows_cut(tmp_path, capsys) -> No
     from types import SimpleNamespace
 
     from deep_classiflie.cli.evaluate import _print_result
+    from deep_classiflie.model.classifier import fallback_notes, load_fallbacks
     from deep_classiflie.model.thresholds import save_thresholds
 
     cuts = {"all": 0.43, "tweet": 0.43, "non_tweet": 0.52}
     save_thresholds(tmp_path, cuts, objective="mcc", info={"uses_all": {"tweet": "13 of class 1 (fewer than 30)"}})
     result = SimpleNamespace(split="test", n=3, metrics={}, reliability=SimpleNamespace(ece=0.1), thresholds=cuts)
-    _print_result("m", result, tmp_path)
+    _print_result("m", result, fallback_notes(load_fallbacks(tmp_path)))
     out = capsys.readouterr().out
     assert "decision thresholds (chosen on validation): all 0.430, non_tweet 0.520, tweet 0.430" in out
     assert "tweet: the cut of all rows (13 of class 1 (fewer than 30) in validation" in out
-    _print_result("m", result)  # no folder: no notes
+    _print_result("m", result)  # no notes
     assert "the cut of all rows" not in capsys.readouterr().out

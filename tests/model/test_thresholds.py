@@ -105,7 +105,8 @@ def test_bagged_threshold_stays_in_a_planted_gap_and_ignores_a_lucky_peak() -> N
 
 
 def test_load_fallbacks_reads_uses_all_and_tolerates_older_files(tmp_path) -> None:
-    from deep_classiflie.model.thresholds import load_fallbacks, save_thresholds
+    from deep_classiflie.model.classifier import load_fallbacks
+    from deep_classiflie.model.thresholds import save_thresholds
 
     assert load_fallbacks(tmp_path) == {}  # no file
     save_thresholds(tmp_path, {"all": 0.4, "tweet": 0.4}, objective="mcc", info={"uses_all": {"tweet": "why"}})
