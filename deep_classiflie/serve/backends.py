@@ -25,7 +25,7 @@ from deep_classiflie.core.errors import ModelError
 from deep_classiflie.model.classifier import Classifier
 from deep_classiflie.model.encoder import pooled_output
 from deep_classiflie.model.precision import encoder_copy
-from deep_classiflie.serve.compiled import compile_encoder, should_compile
+from deep_classiflie.serve.compiled import PooledFn, compile_pooled, should_compile
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ class TorchBackend:
     ``bf16`` (where the CPU multiplies bf16 in hardware: AMX / AVX512-BF16) runs the encoder in bf16 (about 3×
     fp32's batch throughput on MiniLM) and the head in fp32; its batches are padded to a multiple of 8 tokens, so
     the few distinct shapes reuse oneDNN's cached kernels. ``compile`` (``False`` | ``"auto"`` | ``True``, bf16 only):
-    the encoder compiled with TorchInductor before the first request (``serve/compiled.py``).
+    the encoder and its pooling compiled with AOTInductor before the first request (``serve/compiled.py``).
     """
 
     def __init__(self, classifier: Classifier, *, mode: str = "fp32", compile: str | bool = False) -> None:
@@ -88,20 +88,31 @@ class TorchBackend:
         self.model: torch.nn.Module = _quantised(classifier.model) if mode == "int8" else classifier.model
         self.encoder: Any = self.model.encoder
         self.pad_multiple: int | None = None
-        self.compiled = False
+        self.pooled: PooledFn | None = None  # the compiled encoder + pooling, when compiled
         if mode == "bf16":
             self.encoder = encoder_copy(classifier.model.encoder, torch.bfloat16, attention=None)
             self.pad_multiple = 8
             if should_compile(compile):
-                self.encoder, failed = compile_encoder(self.encoder, self._warm_up, required=compile is True)
-                self.compiled = failed is None
+                example = self._tokenize(["warm up the encoder", "with a batch of two statements"])
+                self.pooled, _ = compile_pooled(
+                    self.encoder,
+                    classifier.head_config.pooling,
+                    (example["input_ids"], example["attention_mask"]),
+                    self._warm_up,
+                    required=compile is True,
+                )
 
-    def _warm_up(self, encoder: Any) -> None:
-        """Run one statement and a batch through ``encoder`` (builds both compiled graphs)."""
+    @property
+    def compiled(self) -> bool:
+        """Whether the encoder runs compiled (``serve.compile``)."""
+        return self.pooled is not None
+
+    def _warm_up(self, pooled: PooledFn) -> None:
+        """Run one statement and a batch through the compiled ``pooled`` (oneDNN builds its kernels on first use)."""
         with torch.inference_mode():
             for texts in (["warm up the encoder"], ["warm up the encoder", "with a batch of two statements"]):
                 batch = self._tokenize(texts)
-                encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"])
+                pooled(batch["input_ids"], batch["attention_mask"])
 
     def _tokenize(self, texts: list[str]) -> Any:
         return self.classifier.tokenizer(
@@ -121,9 +132,12 @@ class TorchBackend:
         offset = None
         if is_hybrid(self.classifier):
             offset = torch.from_numpy(extra_offset(self.classifier, texts, meta))
-        mask = batch["attention_mask"]
-        outputs = self.encoder(input_ids=batch["input_ids"], attention_mask=mask)
-        pooled = pooled_output(outputs, mask, self.classifier.head_config.pooling).float()
+        ids, mask = batch["input_ids"], batch["attention_mask"]
+        if self.pooled is not None:
+            pooled = self.pooled(ids, mask).float()
+        else:
+            outputs = self.encoder(input_ids=ids, attention_mask=mask)
+            pooled = pooled_output(outputs, mask, self.classifier.head_config.pooling).float()
         model: Any = self.model
         logits = model.head(pooled, types, offset=offset)
         return _sigmoid(logits.float().reshape(len(texts), -1)[:, -1].numpy())
@@ -255,7 +269,7 @@ def make_backend(
 ) -> Backend:
     """The backend ``name`` (one of :data:`BACKENDS`) for a loaded classifier; sets torch's thread count.
 
-    ``compile`` (``serve.compile``) applies to ``torch-bf16``: its encoder compiled with TorchInductor."""
+    ``compile`` (``serve.compile``) applies to ``torch-bf16``: its encoder compiled with AOTInductor."""
     if name not in BACKENDS:
         raise ModelError(f"unknown inference backend {name!r}", hint="use one of: " + ", ".join(BACKENDS))
     if classifier.num_classes != 2:

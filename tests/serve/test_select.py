@@ -120,10 +120,10 @@ def test_compile_failure_falls_back_unless_required(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("no C++ compiler here")
 
-    monkeypatch.setattr(torch, "compile", broken)
+    monkeypatch.setattr(torch._inductor, "aoti_compile_and_package", broken)
     monkeypatch.setattr("deep_classiflie.serve.compiled.cxx_available", lambda: True)
     fallback = TorchBackend(clf, mode="bf16", compile="auto")
     assert not fallback.compiled
     assert fallback.predict(["fake news"], np.array([0]), [{}]).shape == (1,)
-    with pytest.raises(ModelError, match=r"cannot compile the encoder.*no C\+\+ compiler here"):
+    with pytest.raises(ModelError, match=r"cannot compile the encoder with AOTInductor.*no C\+\+ compiler here"):
         TorchBackend(clf, mode="bf16", compile=True)
