@@ -30,20 +30,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 def train_command(ctx: Context, args: argparse.Namespace) -> int:
     from deep_classiflie.dataset import find_collection, load_splits
     from deep_classiflie.train.api import train_model
+    from deep_classiflie.train.distributed import shutdown_distributed
 
     _check_flags(args)
     config = ctx.config
     info = find_collection(ctx.engine, config.dataset.name, args.collection, data_dir=config.paths.data_dir)
     splits = load_splits(info.snapshot_dir)
-    model = train_model(
-        None if args.no_register else ctx.engine,
-        config,
-        splits,
-        collection_id=info.id,
-        out_dir=config.paths.runs_dir / "models",
-        full=args.full,
-        resume_from=args.resume,
-    )
+    finished = False
+    try:
+        model = train_model(
+            None if args.no_register else ctx.engine,
+            config,
+            splits,
+            collection_id=info.id,
+            out_dir=config.paths.runs_dir / "models",
+            full=args.full,
+            resume_from=args.resume,
+        )
+        finished = True
+    finally:
+        shutdown_distributed(wait=finished)  # torchrun: every rank leaves the group before it exits
     metrics = " ".join(f"{k}={v:.4f}" for k, v in sorted(model.val_metrics.items()))
     print(f"model version {model.model_version_id} ({model.kind}) saved to {model.folder}")
     print(f"validation: {metrics}")

@@ -41,6 +41,20 @@ def init_distributed(backend: str | None = None) -> DistInfo:
     return DistInfo(rank=tdist.get_rank(), world=tdist.get_world_size())
 
 
+def shutdown_distributed(*, wait: bool = True) -> None:
+    """Leave the process group, if one was joined: wait for every rank (``wait``), then destroy it.
+
+    A gloo group left for the interpreter's exit can abort the process (its worker threads still hold work
+    objects); the barrier keeps one rank from tearing its pairs down while another still talks on them. After a
+    failure ``wait=False`` destroys without waiting (the other ranks may be gone).
+    """
+    if not (tdist.is_available() and tdist.is_initialized()):
+        return
+    if wait:
+        tdist.barrier()
+    tdist.destroy_process_group()
+
+
 def wrap_ddp(model: nn.Module, dist: DistInfo) -> nn.Module:
     """``model`` wrapped in DDP when there are several ranks (re-wrap after every thaw)."""
     if dist.world <= 1:

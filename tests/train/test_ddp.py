@@ -3,6 +3,7 @@ combined batch, and every rank ends with the same weights."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from safetensors.torch import load_file, save_file
 from deep_classiflie.model.classifier import build_model
 from deep_classiflie.model.head import HeadConfig
 from deep_classiflie.train.batches import encode_split, iter_batches
-from deep_classiflie.train.distributed import DistInfo, wrap_ddp
+from deep_classiflie.train.distributed import DistInfo, shutdown_distributed, wrap_ddp
 from deep_classiflie.train.finetune import train_step
 from tests.train.conftest import make_split
 
@@ -35,10 +36,9 @@ def _step(encoder: Path, rank: int, world: int) -> dict[str, torch.Tensor]:
 def _worker(rank: int, world: int, init: str, encoder: str, out: str) -> None:
     torch.set_num_threads(1)
     tdist.init_process_group("gloo", init_method=init, rank=rank, world_size=world)
-    try:
-        save_file(_step(Path(encoder), rank, world), f"{out}/rank{rank}.safetensors")
-    finally:
-        tdist.destroy_process_group()
+    save_file(_step(Path(encoder), rank, world), f"{out}/rank{rank}.safetensors")
+    shutdown_distributed()
+    assert not tdist.is_initialized()
 
 
 @pytest.mark.slow
@@ -99,7 +99,7 @@ def _fit_worker(rank: int, world: int, init: str, encoder: str, out: str) -> Non
         )
         save_file({k: v.contiguous() for k, v in result.model.state_dict().items()}, f"{out}/fit{rank}.safetensors")
     finally:
-        tdist.destroy_process_group()
+        shutdown_distributed(wait=sys.exc_info()[0] is None)
 
 
 @pytest.mark.slow
@@ -109,3 +109,9 @@ def test_phased_fit_under_ddp_ends_with_the_same_weights_on_every_rank(tiny_enco
     r0, r1 = (load_file(str(tmp_path / f"fit{r}.safetensors")) for r in (0, 1))
     assert all(torch.equal(r0[k], r1[k]) for k in r0)
     assert (tmp_path / "run" / "checkpoints" / "last" / "state.json").is_file()
+
+
+def test_shutdown_without_a_group_is_a_no_op() -> None:
+    assert not tdist.is_initialized()
+    shutdown_distributed()
+    shutdown_distributed(wait=False)
