@@ -62,8 +62,8 @@ class ServeConfig(Strict):
     port: int = Field(default=8000, ge=0, le=65535)
     backend: Backend = "auto"
     # torch-bf16's encoder compiled ahead of time with AOTInductor when a model loads (~35 s; one tweet ~12 → ~6 ms
-    # on MiniLM, 2 cores): auto = where a C++ compiler is found, falling back to eager if compiling fails; true = a failure is an
-    # error; false = eager.
+    # on MiniLM, 2 cores): auto = where a C++ compiler is found, falling back to eager if compiling fails;
+    # true = a failure is an error; false = eager.
     compile: Literal["auto"] | bool = "auto"
     # Intra-op threads for inference; 0 = one per CPU core the process may use.
     threads: int = Field(default=0, ge=0)

@@ -101,6 +101,8 @@ class TorchBackend:
                     self._warm_up,
                     required=compile is True,
                 )
+                if self.pooled is not None:
+                    self.encoder = None  # the compiled library holds its own frozen copy of the weights
 
     @property
     def compiled(self) -> bool:
