@@ -61,7 +61,7 @@ class ServeConfig(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     backend: Backend = "auto"
-    # torch-bf16's encoder compiled ahead of time with AOTInductor when a model loads (~35 s; one tweet ~12 → ~6 ms
+    # torch-bf16's encoder compiled ahead of time with AOTInductor when a model loads (~35 s; one tweet ~12 → ~7.6 ms
     # on MiniLM, 2 cores): auto = where a C++ compiler is found, falling back to eager if compiling fails;
     # true = a failure is an error; false = eager.
     compile: Literal["auto"] | bool = "auto"
