@@ -3,7 +3,8 @@
 1. Model: the offline all-MiniLM-L6-v2 encoder with a head trained on LIAR (binary, head only, no hybrid block),
    registered in a throw-away SQLite store.
 2. Agreement: each backend's P(falsehood) vs fp32 PyTorch on LIAR validation statements and tweets (max |Δp|,
-   same labels), and its offline throughput on length-sorted batches of 32. The service is run with the fastest
+   same labels), and its offline throughput on length-sorted batches of 32; ``torch-bf16`` compiled as the service
+   compiles it (``serve.compile: auto``), so its figures are those of the encoder that is served. The service is run with the fastest
    that agrees (max |Δp| ≤ 0.05 and same labels on ≥ 99%), or with ``--backend``.
 3. HTTP, loopback: ``deep-classiflie serve`` (the real CLI, default settings: with ``torch-bf16`` its encoder is
    compiled before the first request) with that backend; single-statement latency p50/p99 at concurrency 1, then
@@ -116,8 +117,13 @@ def agreement(folder: Path, texts: list[str], work: Path) -> dict[str, dict[str,
     out: dict[str, dict[str, float]] = {}
     reference: np.ndarray | None = None
     for name in BACKENDS:
-        backend = make_backend(
-            classifier, name, cache_dir=work / "onnx", weights_sha256="bench" + name, threads=cpu_threads()
+        backend = make_backend(  # compile as the service does (torch-bf16: the AOTInductor encoder it serves)
+            classifier,
+            name,
+            cache_dir=work / "onnx",
+            weights_sha256="bench" + name,
+            threads=cpu_threads(),
+            compile="auto",
         )
         backend.predict(texts[:8], types[:8], meta[:8])
         probs = np.zeros(len(texts))
