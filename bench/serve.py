@@ -4,8 +4,8 @@
    registered in a throw-away SQLite store.
 2. Agreement: each backend's P(falsehood) vs fp32 PyTorch on LIAR validation statements and tweets (max |Δp|,
    same labels), and its offline throughput on length-sorted batches of 32; ``torch-bf16`` compiled as the service
-   compiles it (``serve.compile: auto``), so its figures are those of the encoder that is served. The service is run with the fastest
-   that agrees (max |Δp| ≤ 0.05 and same labels on ≥ 99%), or with ``--backend``.
+   compiles it (``serve.compile: auto``), so its figures are those of the encoder that is served. The service is run
+   with the fastest that agrees (max |Δp| ≤ 0.05 and same labels on ≥ 99%), or with ``--backend``.
 3. HTTP, loopback: ``deep-classiflie serve`` (the real CLI, default settings: with ``torch-bf16`` its encoder is
    compiled before the first request) with that backend; single-statement latency p50/p99 at concurrency 1, then
    throughput at concurrency 32 (one statement per request). The clients are light on purpose (a plain socket for

@@ -31,6 +31,8 @@ log = logging.getLogger(__name__)
 
 BACKENDS = ("torch", "torch-bf16", "torch-int8", "onnx", "onnx-int8")
 INT8_FILE = "model.int8-per-channel.onnx"
+# What a compiled encoder runs before traffic: one statement, then a batch.
+WARM_UP = (["warm up the encoder"], ["warm up the encoder", "with a batch of two statements"])
 
 
 class Backend(Protocol):
@@ -93,7 +95,7 @@ class TorchBackend:
             self.encoder = encoder_copy(classifier.model.encoder, torch.bfloat16, attention=None)
             self.pad_multiple = 8
             if should_compile(compile):
-                example = self._tokenize(["warm up the encoder", "with a batch of two statements"])
+                example = self._tokenize(WARM_UP[-1])  # a batch: sizes of 1 would be fixed by the export
                 self.pooled, _ = compile_pooled(
                     self.encoder,
                     classifier.head_config.pooling,
@@ -112,7 +114,7 @@ class TorchBackend:
     def _warm_up(self, pooled: PooledFn) -> None:
         """Run one statement and a batch through the compiled ``pooled`` (oneDNN builds its kernels on first use)."""
         with torch.inference_mode():
-            for texts in (["warm up the encoder"], ["warm up the encoder", "with a batch of two statements"]):
+            for texts in WARM_UP:
                 batch = self._tokenize(texts)
                 pooled(batch["input_ids"], batch["attention_mask"])
 

@@ -6,9 +6,10 @@ its pooling are exported (``torch.export``, batch size and length dynamic) and c
 into prepacked oneDNN matmuls, and the whole call made from C++ — no Dynamo guard evaluation and no Python wrapper
 per kernel, which ``torch.compile`` still pays on every call. Measured on MiniLM in bf16 (AMD EPYC Zen 4, 2 cores,
 one tweet): the encoder call 8.2 ms under ``torch.compile``, 6.0 ms compiled here; the backend's whole ``predict``
-(tokenising and head included) 12.0 ms eager, 7.6 ms compiled here; batches of 32 at ``torch.compile``'s rate. Compiling costs ~35 s when a model is loaded (once per process and model). Inductor needs a C++
-compiler: ``auto`` compiles where one is found and falls back to eager (with a warning) where compiling fails;
-``true`` makes a failure an error.
+(tokenising and head included) 12.0 ms eager, 7.6 ms compiled here; batches of 32 at ``torch.compile``'s rate.
+Compiling costs ~35 s when a model is loaded (once per process and model). Inductor needs a C++ compiler: ``auto``
+compiles where one is found and falls back to eager (with a warning) where compiling fails; ``true`` makes a
+failure an error.
 """
 
 from __future__ import annotations
